@@ -1,0 +1,58 @@
+"""Admin building blocks shared by every area: scope-limited model admins and the audit trail."""
+from django.contrib import admin
+
+from apps.regions.scope import org_of, scoped
+
+from .models import AuditEntry
+
+
+class ScopedAdminMixin:
+    """Limits the changelist, change views, actions and exports to the signed-in organisation's scope.
+
+    Records are written through services, so adding and deleting are off unless an admin opts in."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser and org_of(request.user) is None:
+            return qs
+        return scoped(qs, org_of(request.user))
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "organisation", "action", "object_type", "object_id", "summary")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "summary")
+    list_select_related = ("actor", "organisation")
+    show_full_result_count = False
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,2 @@
+"""Public pages of this area."""
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""API routes of this area (mounted under /api/v1/)."""
+urlpatterns = []
