@@ -32,7 +32,7 @@ def scope_q(model, org: Organisation | None) -> Q | None:
     else:
         lo, hi = code_range(org.region_prefix)
         for field in getattr(model, "SCOPE_REGION_FIELDS", ()):
-            q |= Q(**{f"{field}_id__range": (lo, hi)})
+            q |= Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
     extra = getattr(model, "extra_scope_q", None)
     if extra is not None:
         q |= extra(org)

@@ -1,0 +1,55 @@
+"""Factories for insured persons and registrations (owned by the registration area; others import them)."""
+import datetime as dt
+
+import factory
+from factory.django import DjangoModelFactory
+
+from apps.core import idnumbers
+from apps.registration.models import InsuredPerson, Registration
+from apps.regions.models import Region
+from tests.factories import id_number_for
+
+
+class InsuredPersonFactory(DjangoModelFactory):
+    """Insured in 上海市浦东新区 (上海 pools province-wide) unless told otherwise."""
+
+    class Meta:
+        model = InsuredPerson
+        django_get_or_create = ("id_number",)
+
+    class Params:
+        insured = "310115"
+
+    id_number = factory.LazyAttribute(lambda o: id_number_for(o.insured))
+    name = factory.Sequence(lambda n: f"参保人{n}")
+    phone = "13800138000"
+    sex = factory.LazyAttribute(lambda o: idnumbers.sex(o.id_number))
+    birth_date = factory.LazyAttribute(lambda o: idnumbers.birth_date(o.id_number))
+    insurance_type = "employee"
+    insured_region = factory.LazyAttribute(lambda o: Region.objects.get(code=o.insured))
+    insured_pooling_area = factory.LazyAttribute(lambda o: o.insured_region.pooling_area)
+
+
+class RegistrationFactory(DjangoModelFactory):
+    """An approved long-term registration of a 上海 insured person to 苏州 (cross-province)."""
+
+    class Meta:
+        model = Registration
+
+    class Params:
+        destination = "320500"
+
+    reference = factory.Sequence(lambda n: f"BA{n:010d}")
+    person = factory.SubFactory(InsuredPersonFactory)
+    insured_region = factory.LazyAttribute(lambda o: o.person.insured_region)
+    insured_pooling_area = factory.LazyAttribute(lambda o: o.person.insured_pooling_area)
+    category = "long_term_resident"
+    destination_region = factory.LazyAttribute(lambda o: Region.objects.get(code=o.destination))
+    scope = factory.LazyAttribute(
+        lambda o: "cross_province" if o.destination[:2] != o.person.insured_region_id[:2] else "in_province"
+    )
+    start_date = dt.date(2026, 1, 1)
+    end_date = None
+    commitment_signed = True
+    channel = "api"
+    status = "approved"

@@ -1,0 +1,59 @@
+"""Factories for settlements (owned by the settlement area; others import them)."""
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from apps.regions.models import Region
+from apps.settlement.models import Settlement, SettlementItem
+from tests.facilities.factories import FacilityFactory
+from tests.factories import id_number_for
+
+
+class SettlementFactory(DjangoModelFactory):
+    """An outpatient visit of a 上海 insured person at a 姑苏区 hospital, fund 60 of 100."""
+
+    class Meta:
+        model = Settlement
+
+    class Params:
+        insured = "310115"
+
+    number = factory.Sequence(lambda n: f"JS{n:012d}")
+    id_number = factory.LazyAttribute(lambda o: id_number_for(o.insured))
+    name = factory.Sequence(lambda n: f"就医人{n}")
+    insured_region = factory.LazyAttribute(lambda o: Region.objects.get(code=o.insured))
+    insured_province = factory.LazyAttribute(lambda o: o.insured[:2] + "0000")
+    facility = factory.SubFactory(FacilityFactory)
+    treatment_region = factory.LazyAttribute(lambda o: o.facility.region)
+    treatment_province = factory.LazyAttribute(lambda o: o.facility.region_id[:2] + "0000")
+    visit_type = "outpatient"
+    disease_code = ""
+    service_start = dt.date(2026, 3, 10)
+    service_end = factory.LazyAttribute(lambda o: o.service_start)
+    total_amount = Decimal("100.00")
+    eligible_amount = Decimal("90.00")
+    fund_paid = Decimal("60.00")
+    account_paid = Decimal("10.00")
+    cash_paid = Decimal("30.00")
+    settled_at = factory.LazyAttribute(
+        lambda o: timezone.make_aware(dt.datetime.combine(o.service_end, dt.time(10, 0)))
+    )
+    content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.number.encode()).hexdigest())
+
+
+class SettlementItemFactory(DjangoModelFactory):
+    class Meta:
+        model = SettlementItem
+
+    settlement = factory.SubFactory(SettlementFactory)
+    code = "XA01"
+    name = "演示药品"
+    category = "drug"
+    quantity = Decimal("1")
+    unit_price = Decimal("10.00")
+    amount = Decimal("10.00")
+    days_supply = 30
