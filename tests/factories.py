@@ -31,11 +31,10 @@ def id_number_for(region_code: str = "320508", born: dt.date = dt.date(1960, 5, 
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     class Params:
         org = "000000"
 
     username = factory.Sequence(lambda n: f"user{n}")
     organisation = factory.LazyAttribute(lambda o: Organisation.objects.get(code=o.org))
-    password = factory.PostGenerationMethodCall("set_password", "pass-Word-123")
+    password = factory.django.Password("pass-Word-123")
