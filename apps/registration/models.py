@@ -37,6 +37,7 @@ class InsuredPerson(models.Model):
     class Meta:
         verbose_name = "参保人员"
         verbose_name_plural = "参保人员"
+        indexes = [models.Index(fields=["name"], name="person_name")]
 
     def __str__(self):
         return f"{self.name}（{self.masked_id}）"
@@ -112,6 +113,22 @@ class Registration(models.Model):
     class Meta:
         verbose_name = "异地就医备案"
         verbose_name_plural = "异地就医备案"
+        indexes = [
+            # the overlap check: one person's active registrations for one destination
+            models.Index(fields=["person", "destination_region", "status"], name="reg_person_dest"),
+            # review queues and filters by side and status
+            models.Index(fields=["insured_region", "status"], name="reg_insured_status"),
+            models.Index(fields=["destination_region", "status"], name="reg_dest_status"),
+            # the daily expiry and valid_on filters
+            models.Index(fields=["status", "end_date"], name="reg_status_end"),
+            models.Index(fields=["start_date", "end_date"], name="reg_validity"),
+            models.Index(fields=["created_at"], name="reg_created"),
+            # documents overdue (容缺后补): only the few rows still owing documents
+            models.Index(
+                fields=["documents_due"], name="reg_docs_owed",
+                condition=models.Q(documents_due__isnull=False, documents_supplied_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return self.reference
@@ -139,3 +156,14 @@ class RegistrationEvent(models.Model):
         verbose_name = "备案变更记录"
         verbose_name_plural = "备案变更记录"
         ordering = ["at", "id"]
+
+
+class ReferenceSequence(models.Model):
+    """The last reference number handed out on one day (references read ``BA`` + date + 5 digits)."""
+
+    day = models.DateField("日期", primary_key=True)
+    last = models.PositiveIntegerField("最后序号", default=0)
+
+    class Meta:
+        verbose_name = "备案编号序列"
+        verbose_name_plural = "备案编号序列"
