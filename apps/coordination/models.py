@@ -1,6 +1,9 @@
 """Coordination tickets (协同工单) moving through the five tiers, each step an event on the timeline."""
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from apps.regions.models import Tier
 
@@ -21,6 +24,18 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", "已解决"
     CLOSED = "closed", "已关闭"
     REOPENED = "reopened", "已重开"
+
+
+# Statuses in which the holder still owes an answer (the due time runs, the ticket can be overdue).
+ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.REOPENED)
+
+
+class TicketQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overdue(self, now=None):
+        return self.active().filter(due_at__lt=now or timezone.now())
 
 
 class Ticket(models.Model):
@@ -45,16 +60,96 @@ class Ticket(models.Model):
     settlement = models.ForeignKey("settlement.Settlement", verbose_name="关联结算", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="tickets")
     due_at = models.DateTimeField("办理时限")
+    held_since = models.DateTimeField("转至当前承办机构时间", null=True, blank=True)
+    escalated_for_due_at = models.DateTimeField(
+        "已超时上报的时限", null=True, blank=True,
+        help_text="自动上报所针对的办理时限；同一超时期间只自动上报一次。",
+    )
     created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         verbose_name = "协同工单"
         verbose_name_plural = "协同工单"
+        ordering = ["-id"]
+        indexes = [
+            # "held by us" / "overdue" inboxes and the escalate_overdue scan
+            models.Index(fields=["holder", "status", "due_at"], name="ticket_holder_status_due"),
+            # "raised by us"
+            models.Index(fields=["raised_by", "status"], name="ticket_raiser_status"),
+            models.Index(fields=["status", "due_at"], name="ticket_status_due"),
+            models.Index(fields=["category", "status"], name="ticket_category_status"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    @classmethod
+    def extra_scope_q(cls, org):
+        """Tickets ``org`` raised, holds, or has held (an Exists test: no duplicated rows)."""
+        return (
+            Q(raised_by_id=org.pk)
+            | Q(holder_id=org.pk)
+            | Exists(TicketHolding.objects.filter(ticket_id=OuterRef("pk"), organisation_id=org.pk))
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        return self.is_active and self.due_at is not None and self.due_at < (now or timezone.now())
+
+
+class CategorySetting(models.Model):
+    """Time limit and auto-escalation per category (DOMAIN.md convention: configurable)."""
+
+    category = models.CharField("类别", max_length=20, choices=Category.choices, primary_key=True)
+    time_limit_days = models.PositiveSmallIntegerField(
+        "办理时限（工作日）", validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="工单到达承办机构后，在第 N 个工作日结束前办结（按法定节假日和调休计算）。",
+    )
+    auto_escalate = models.BooleanField("超时自动上报", default=True,
+                                        help_text="超过办理时限仍未办结的工单自动上报上一级经办机构。")
+
+    class Meta:
+        verbose_name = "工单类别设置"
+        verbose_name_plural = "工单类别设置"
+        ordering = ["category"]
+
+    def __str__(self):
+        return self.get_category_display()
+
+
+# Defaults (DOMAIN.md): settlement failure 1, refund 3, registration 3, cost review 10, other 5 working days;
+# policy questions and system faults are not named there, so they take "other"'s 5.
+DEFAULT_TIME_LIMITS = {
+    Category.SETTLEMENT_FAILURE: 1,
+    Category.REFUND: 3,
+    Category.REGISTRATION: 3,
+    Category.COST_REVIEW: 10,
+    Category.POLICY: 5,
+    Category.SYSTEM_FAULT: 5,
+    Category.OTHER: 5,
+}
+
+
+class TicketHolding(models.Model):
+    """Each organisation that has held a ticket, so it keeps seeing it after the ticket moves on."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="holdings")
+    organisation = models.ForeignKey("regions.Organisation", verbose_name="承办机构", on_delete=models.PROTECT,
+                                     related_name="+")
+    since = models.DateTimeField("首次承办时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "承办记录"
+        verbose_name_plural = "承办记录"
+        constraints = [models.UniqueConstraint(fields=["organisation", "ticket"], name="ticket_holding_unique")]
 
 
 class EventKind(models.TextChoices):
@@ -66,6 +161,7 @@ class EventKind(models.TextChoices):
     REOPEN = "reopen", "重开"
     CLOSE = "close", "关闭"
     AUTO_ESCALATE = "auto_escalate", "超时自动上报"
+    ATTACH = "attach", "上传附件"
 
 
 class TicketEvent(models.Model):
@@ -85,8 +181,46 @@ class TicketEvent(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField("原状态", max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField("新状态", max_length=12, choices=Status.choices, blank=True)
+    due_at = models.DateTimeField("新办理时限", null=True, blank=True)
 
     class Meta:
         verbose_name = "工单记录"
         verbose_name_plural = "工单记录"
         ordering = ["at", "id"]
+
+
+ALLOWED_ATTACHMENT_TYPES = {
+    # extension: (content type, leading bytes the file must start with)
+    "pdf": ("application/pdf", (b"%PDF",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+}
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+def attachment_path(instance, filename):
+    return f"tickets/{instance.ticket.number}/{filename}"
+
+
+class TicketAttachment(models.Model):
+    ticket = models.ForeignKey(Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField("文件", upload_to=attachment_path, max_length=255)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=100)
+    organisation = models.ForeignKey("regions.Organisation", verbose_name="上传机构", on_delete=models.PROTECT,
+                                     related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工单附件"
+        verbose_name_plural = "工单附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,7 +1,404 @@
-"""Ticket routing through the five tiers. (Filled in by the coordination area.)"""
+"""Ticket routing through the five tiers: raise, comment, escalate, transfer, resolve, reopen, close.
+
+Who may do what (checked here, whatever the caller — admin, API, command):
+- the **holder** comments (moving open/reopened → in_progress), escalates one tier up, transfers to any
+  other organisation, and resolves;
+- the **raiser** comments, reopens a resolved ticket and closes the ticket (accepting the answer, or
+  withdrawing it) — the holder resolves but does not close, so the raiser always has the last word;
+- any other organisation that can see the ticket (has held it, or oversees the raiser's or the holder's
+  region) may add a comment, which changes nothing else.
+Refusals: an action this organisation may never take on this ticket → ``NotAllowed`` (403); one its role
+allows but the status does not → ``Conflict`` (409). Each check runs on the row locked with
+``select_for_update``, and a refused action changes nothing.
+"""
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import audit
+from apps.core.errors import Conflict, NotAllowed, ValidationFailed
+from apps.regions.models import Organisation
+from apps.regions.scope import covers_region
+
+from .models import (
+    ACTIVE_STATUSES,
+    ALLOWED_ATTACHMENT_TYPES,
+    DEFAULT_TIME_LIMITS,
+    MAX_ATTACHMENT_BYTES,
+    Category,
+    CategorySetting,
+    EventKind,
+    Status,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketHolding,
+)
+from .workdays import add_working_days
+
+ACTIONS = ("comment", "escalate", "transfer", "resolve", "reopen", "close")
+ACTION_LABELS = {
+    "comment": "回复", "escalate": "上报上级", "transfer": "转办", "resolve": "办结", "reopen": "重开",
+    "close": "关闭",
+}
 
 
+# ---- settings and due times -------------------------------------------------------------------------
+
+def category_rules(category: str) -> tuple[int, bool]:
+    """(time limit in working days, auto-escalate?) for ``category``: the admin setting, else the default."""
+    row = CategorySetting.objects.filter(category=category).values_list("time_limit_days", "auto_escalate").first()
+    if row:
+        return row
+    return DEFAULT_TIME_LIMITS.get(category, 5), True
+
+
+def due_time(category: str, start) -> "timezone.datetime":
+    """When a ticket of ``category`` that reached its holder at ``start`` is due."""
+    days, _ = category_rules(category)
+    return add_working_days(start, days)
+
+
+def parent_holder(org: Organisation) -> Organisation | None:
+    """The organisation one tier above ``org`` (a facility's county bureau); None at national."""
+    if org.parent_id:
+        return org.parent
+    if org.is_facility:
+        return Organisation.objects.filter(code=org.region_id).first()
+    return None
+
+
+# ---- the rules ----------------------------------------------------------------------------------------
+
+def _is_holder(ticket: Ticket, org) -> bool:
+    return org is not None and ticket.holder_id == org.pk
+
+
+def _is_raiser(ticket: Ticket, org) -> bool:
+    return org is not None and ticket.raised_by_id == org.pk
+
+
+def can_see(ticket: Ticket, org) -> bool:
+    """The scope rule for one ticket (``Ticket.extra_scope_q`` plus the region subtree)."""
+    if org is None:
+        return False
+    if org.is_national or _is_raiser(ticket, org) or _is_holder(ticket, org):
+        return True
+    if covers_region(org, ticket.raiser_region_id) or covers_region(org, ticket.holder_region_id):
+        return True
+    return TicketHolding.objects.filter(ticket_id=ticket.pk, organisation_id=org.pk).exists()
+
+
+def check_action(ticket: Ticket, org, action: str) -> None:
+    """Raise NotAllowed (never for this organisation) or Conflict (not in this status) unless ``org`` may
+    take ``action`` on ``ticket`` now."""
+    label = ACTION_LABELS[action]
+    if action == "comment":
+        if not (_is_holder(ticket, org) or _is_raiser(ticket, org) or can_see(ticket, org)):
+            raise NotAllowed("本机构无权查看或回复该工单。")
+        if ticket.status == Status.CLOSED:
+            raise Conflict("工单已关闭，不能再回复。")
+        return
+    if action in ("escalate", "transfer", "resolve"):
+        if not _is_holder(ticket, org):
+            raise NotAllowed(f"只有当前承办机构可以{label}该工单。")
+        if ticket.status not in ACTIVE_STATUSES:
+            raise Conflict(f"工单状态为“{ticket.get_status_display()}”，不能{label}。")
+        if action == "escalate" and parent_holder(ticket.holder) is None:
+            raise Conflict("工单已在国家级承办，无法再向上报。")
+        return
+    if action == "reopen":
+        if not _is_raiser(ticket, org):
+            raise NotAllowed("只有发起机构可以重开该工单。")
+        if ticket.status != Status.RESOLVED:
+            raise Conflict(f"只有已解决的工单可以重开，当前状态为“{ticket.get_status_display()}”。")
+        return
+    if action == "close":
+        if not _is_raiser(ticket, org):
+            raise NotAllowed("只有发起机构可以关闭该工单。")
+        if ticket.status == Status.CLOSED:
+            raise Conflict("工单已关闭。")
+        return
+    raise ValueError(action)
+
+
+def allowed_actions(ticket: Ticket, org) -> list[str]:
+    """The actions ``org`` may take on ``ticket`` now, in display order."""
+    allowed = []
+    for action in ACTIONS:
+        try:
+            check_action(ticket, org, action)
+        except (NotAllowed, Conflict):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+# ---- writing ------------------------------------------------------------------------------------------
+
+def _need_note(note) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("请填写说明。", field="note")
+    return note
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("holder", "raised_by").get(pk=ticket.pk)
+
+
+def _land(ticket: Ticket, target: Organisation, now) -> None:
+    """Hand ``ticket`` to ``target``: the due time restarts and ``target`` keeps seeing it from now on."""
+    ticket.holder = target
+    ticket.holder_region_id = target.region_id
+    ticket.holder_tier = target.tier
+    ticket.held_since = now
+    ticket.due_at = due_time(ticket.category, now)
+    TicketHolding.objects.bulk_create([TicketHolding(ticket=ticket, organisation=target, since=now)],
+                                      ignore_conflicts=True)
+
+
+def _event(ticket, *, kind, actor, organisation, note="", from_holder=None, to_holder=None, from_status="",
+           due_at=None) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        organisation=organisation, note=note, from_holder=from_holder, to_holder=to_holder,
+        from_status=from_status, to_status=ticket.status, due_at=due_at,
+    )
+    audit.record(actor=actor, organisation=organisation, action=f"coordination.ticket.{kind}", obj=ticket,
+                 summary=f"{ticket.number} {event.get_kind_display()}", note=note[:200],
+                 holder=ticket.holder.code, status=ticket.status)
+    return event
+
+
+def _resolve_link(model_path, value, field, key):
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return value
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    obj = model.objects.filter(**{key: value}).first()
+    if obj is None:
+        raise ValidationFailed(f"{value} 不存在。", field=field)
+    return obj
+
+
+@transaction.atomic
 def raise_ticket(*, actor, organisation, category, title, description, settlement=None, registration=None,
-                 holder=None):
-    """Raise a ticket from ``organisation``; it lands one tier up, or with ``holder`` when given."""
-    raise NotImplementedError
+                 holder=None) -> Ticket:
+    """Raise a ticket from ``organisation``; it lands one tier up (a facility's at its county bureau, national's
+    stays at national), or with ``holder`` when given (e.g. a cost review to the treatment region's bureau)."""
+    if organisation is None:
+        raise NotAllowed("账户未关联机构，不能发起工单。")
+    if category not in Category.values:
+        raise ValidationFailed("工单类别无效。", field="category")
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title:
+        raise ValidationFailed("请填写标题。", field="title")
+    if not description:
+        raise ValidationFailed("请填写问题描述。", field="description")
+    settlement = _resolve_link("settlement.Settlement", settlement, "settlement", "number")
+    registration = _resolve_link("registration.Registration", registration, "registration", "reference")
+    if holder is None:
+        holder = parent_holder(organisation) or organisation
+    now = timezone.now()
+    ticket = Ticket(
+        number=uuid.uuid4().hex[:20], category=category, title=title[:200], description=description,
+        raised_by=organisation, raiser_region_id=organisation.region_id, status=Status.OPEN,
+        settlement=settlement, registration=registration, created_by=actor if getattr(actor, "is_authenticated",
+                                                                                       False) else None,
+    )
+    ticket.holder, ticket.holder_region_id, ticket.holder_tier = holder, holder.region_id, holder.tier
+    ticket.held_since, ticket.due_at = now, due_time(category, now)
+    ticket.save()
+    ticket.number = f"XT{timezone.localtime(now):%Y%m%d}{ticket.pk:08d}"
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    TicketHolding.objects.create(ticket=ticket, organisation=holder, since=now)
+    _event(ticket, kind=EventKind.RAISED, actor=actor, organisation=organisation, note=description[:2000],
+           to_holder=holder, due_at=ticket.due_at)
+    return ticket
+
+
+@transaction.atomic
+def comment_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+    """Add a reply to the timeline; the holder's first reply takes the ticket in hand (in_progress)."""
+    note = _need_note(note)
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "comment")
+    before = ticket.status
+    if _is_holder(ticket, organisation) and ticket.status in (Status.OPEN, Status.REOPENED):
+        ticket.status = Status.IN_PROGRESS
+        ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, kind=EventKind.COMMENT, actor=actor, organisation=organisation, note=note, from_status=before)
+    return ticket
+
+
+def _move(ticket, *, kind, actor, organisation, target, note) -> Ticket:
+    before_status, before_holder = ticket.status, ticket.holder
+    now = timezone.now()
+    _land(ticket, target, now)
+    ticket.status = Status.OPEN
+    ticket.save()
+    _event(ticket, kind=kind, actor=actor, organisation=organisation, note=note, from_holder=before_holder,
+           to_holder=target, from_status=before_status, due_at=ticket.due_at)
+    return ticket
+
+
+@transaction.atomic
+def escalate_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+    """The holder hands the ticket one tier up (facility → county → city → province → national)."""
+    note = _need_note(note)
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "escalate")
+    return _move(ticket, kind=EventKind.ESCALATE, actor=actor, organisation=organisation,
+                 target=parent_holder(ticket.holder), note=note)
+
+
+@transaction.atomic
+def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") -> Ticket:
+    """The holder hands the ticket to the organisation that can act (any bureau or facility code)."""
+    note = (note or "").strip()
+    code = to.code if isinstance(to, Organisation) else (to or "").strip()
+    if not code:
+        raise ValidationFailed("请填写转办目标机构代码。", field="to")
+    target = Organisation.objects.filter(code=code).first()
+    if target is None:
+        raise ValidationFailed(f"机构代码 {code} 不存在。", field="to")
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "transfer")
+    if target.pk == ticket.holder_id:
+        raise ValidationFailed("不能转办给当前承办机构自己。", field="to")
+    return _move(ticket, kind=EventKind.TRANSFER, actor=actor, organisation=organisation, target=target,
+                 note=note or f"转办至{target.name}")
+
+
+@transaction.atomic
+def resolve_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+    note = _need_note(note)
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "resolve")
+    before = ticket.status
+    ticket.status = Status.RESOLVED
+    ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, kind=EventKind.RESOLVE, actor=actor, organisation=organisation, note=note, from_status=before)
+    return ticket
+
+
+@transaction.atomic
+def reopen_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+    """The raiser is not satisfied: back to the last holder, with a fresh time limit."""
+    note = _need_note(note)
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "reopen")
+    before = ticket.status
+    now = timezone.now()
+    ticket.status = Status.REOPENED
+    ticket.due_at = due_time(ticket.category, now)
+    ticket.save(update_fields=["status", "due_at", "updated_at"])
+    _event(ticket, kind=EventKind.REOPEN, actor=actor, organisation=organisation, note=note, from_status=before,
+           due_at=ticket.due_at)
+    return ticket
+
+
+@transaction.atomic
+def close_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+    note = _need_note(note)
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "close")
+    before = ticket.status
+    ticket.status = Status.CLOSED
+    ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, kind=EventKind.CLOSE, actor=actor, organisation=organisation, note=note, from_status=before)
+    return ticket
+
+
+ACTION_SERVICES = {
+    "comment": comment_ticket, "escalate": escalate_ticket, "transfer": transfer_ticket,
+    "resolve": resolve_ticket, "reopen": reopen_ticket, "close": close_ticket,
+}
+
+
+# ---- time limits --------------------------------------------------------------------------------------
+
+@transaction.atomic
+def auto_escalate_ticket(*, ticket_id: int, now=None) -> bool:
+    """Escalate one overdue ticket one tier if its category says so, once per overdue period.
+
+    Returns whether it moved. A ticket already at national is only marked, so it is not tried again
+    until its due time changes."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().select_related("holder").filter(pk=ticket_id).first()
+    if ticket is None or not ticket.is_overdue(now) or ticket.escalated_for_due_at == ticket.due_at:
+        return False
+    _, auto = category_rules(ticket.category)
+    if not auto:
+        return False
+    overdue_since = ticket.due_at
+    target = parent_holder(ticket.holder)
+    ticket.escalated_for_due_at = overdue_since
+    if target is None:
+        ticket.save(update_fields=["escalated_for_due_at", "updated_at"])
+        return False
+    note = (f"超过办理时限（{timezone.localtime(overdue_since):%Y-%m-%d %H:%M}）未办结，"
+            f"由{ticket.holder.name}自动上报至{target.name}。")
+    _move(ticket, kind=EventKind.AUTO_ESCALATE, actor=None, organisation=None, target=target, note=note)
+    return True
+
+
+def escalate_overdue(*, now=None) -> dict:
+    """Escalate every overdue ticket whose category auto-escalates; safe to run again at once."""
+    from django.db.models import F
+
+    now = now or timezone.now()
+    auto_categories = [c for c in Category.values if category_rules(c)[1]]
+    candidates = (
+        Ticket.objects.overdue(now)
+        .filter(category__in=auto_categories)
+        .exclude(escalated_for_due_at=F("due_at"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    moved = checked = 0
+    for pk in candidates.iterator(chunk_size=2000):
+        checked += 1
+        moved += auto_escalate_ticket(ticket_id=pk, now=now)
+    return {"checked": checked, "escalated": moved}
+
+
+# ---- attachments --------------------------------------------------------------------------------------
+
+@transaction.atomic
+def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachment:
+    """Attach an uploaded file (≤ 5 MB; pdf, jpg, png, xlsx, docx, checked by name and content)."""
+    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ALLOWED_ATTACHMENT_TYPES:
+        raise ValidationFailed("只能上传 PDF、JPG、PNG、XLSX、DOCX 文件。", field="file")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed("附件不能超过 5 MB。", field="file")
+    content_type, magics = ALLOWED_ATTACHMENT_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in magics):
+        raise ValidationFailed("文件内容与扩展名不符。", field="file")
+    ticket = _locked(ticket)
+    check_action(ticket, organisation, "comment")
+    attachment = TicketAttachment(ticket=ticket, name=name[:200], size=upload.size, content_type=content_type,
+                                  organisation=organisation,
+                                  uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    _event(ticket, kind=EventKind.ATTACH, actor=actor, organisation=organisation, note=name,
+           from_status=ticket.status)
+    return attachment
+
+
+__all__ = [
+    "raise_ticket", "comment_ticket", "escalate_ticket", "transfer_ticket", "resolve_ticket", "reopen_ticket",
+    "close_ticket", "auto_escalate_ticket", "escalate_overdue", "attach_file", "allowed_actions",
+    "check_action", "can_see", "category_rules", "due_time", "parent_holder",
+]
