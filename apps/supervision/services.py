@@ -1,0 +1,132 @@
+"""Supervision writes: the scan that raises flags, and the cost-review workflow new → reviewing → confirmed/dismissed."""
+import time
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import audit
+from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.money import money
+from apps.regions.models import Organisation
+from apps.regions.scope import covers_region, scoped
+
+from . import rules as rule_sql
+from .models import Flag, FlagEvent, FlagStatus, Rule, ScanRun
+
+
+def last_full_scan() -> ScanRun | None:
+    return ScanRun.objects.filter(rules="", finished_at__isnull=False).order_by("-started_at").first()
+
+
+def run_scan(*, since=None, rule_codes=None, actor=None, all_settlements: bool = False, report=None) -> ScanRun:
+    """Run the enabled rules (or ``rule_codes``) over settlements received since ``since``.
+
+    ``since`` defaults to the start of the last full scan (all settlements when there was none, or with
+    ``all_settlements``). Each rule is one statement in its own transaction; ``report(code, count, seconds)``
+    is called after each. Safe to repeat: the unique evidence key makes the inserts idempotent."""
+    codes = list(rule_codes or [])
+    unknown = sorted(set(codes) - set(rule_sql.RULES))
+    if unknown:
+        raise ValidationFailed(f"未知的规则编码：{'、'.join(unknown)}。", field="rule")
+    if since is None and not all_settlements:
+        previous = last_full_scan()
+        since = previous.started_at if previous else None
+    run = ScanRun.objects.create(started_at=timezone.now(), since=since, rules=",".join(codes))
+    selected = Rule.objects.filter(enabled=True, code__in=list(rule_sql.RULES))
+    if codes:
+        selected = selected.filter(code__in=codes)
+    counts = {}
+    for rule in selected.order_by("code"):
+        began = time.monotonic()
+        with transaction.atomic():
+            counts[rule.code] = rule_sql.run_rule(rule, since)
+        if report:
+            report(rule.code, counts[rule.code], time.monotonic() - began)
+    run.counts = counts
+    run.flags_created = sum(counts.values())
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "flags_created", "finished_at"])
+    audit.record(actor=actor, action="supervision.scan", obj=run,
+                 summary=f"监管扫描新增可疑结算 {run.flags_created} 条", since=str(since or ""), counts=counts)
+    return run
+
+
+def _locked_flag(flag_id, organisation) -> Flag:
+    """The flag under row lock, if ``organisation`` may see it (else 404); only the insured side may act (403)."""
+    flag = scoped(Flag.objects.select_for_update(of=("self",)), organisation).filter(pk=flag_id).first()
+    if flag is None:
+        raise NotFound("未找到该可疑结算。")
+    if not covers_region(organisation, flag.insured_region_id):
+        raise NotAllowed("只有参保地经办机构可以发起协查或作出结论。")
+    return flag
+
+
+def _event(flag, *, actor, organisation, from_status, note=""):
+    FlagEvent.objects.create(flag=flag, actor=actor if getattr(actor, "is_authenticated", False) else None,
+                             organisation=organisation, from_status=from_status, to_status=flag.status, note=note)
+
+
+@transaction.atomic
+def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
+    """Open a cost-review ticket (费用协查) to the treatment region's bureau; the flag moves to ``reviewing``."""
+    from apps.coordination.services import raise_ticket
+
+    flag = _locked_flag(flag_id, organisation)
+    if flag.status != FlagStatus.NEW:
+        raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，不能再发起协查。")
+    settlement = flag.settlement
+    holder = Organisation.objects.filter(code=settlement.treatment_region_id).first()
+    if holder is None:
+        raise Conflict(f"就医地（{settlement.treatment_region_id}）没有经办机构，无法发起协查。")
+    description = (
+        f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
+        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{flag.detail}"
+        + (f"\n说明：{note.strip()}" if note and note.strip() else "")
+    )
+    ticket = raise_ticket(actor=actor, organisation=organisation, category="cost_review",
+                          title=f"费用协查：{flag.rule.name} · {settlement.number}", description=description,
+                          settlement=settlement, holder=holder)
+    before = flag.status
+    flag.status, flag.ticket = FlagStatus.REVIEWING, ticket
+    flag.save(update_fields=["status", "ticket"])
+    _event(flag, actor=actor, organisation=organisation, from_status=before, note=f"协查工单 {ticket.number}")
+    audit.record(actor=actor, organisation=organisation, action="supervision.request_review", obj=flag,
+                 summary=f"可疑结算 {settlement.number} 发起费用协查，工单 {ticket.number}", ticket=ticket.number)
+    return flag
+
+
+@transaction.atomic
+def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=None, note: str = "") -> Flag:
+    """Conclude a flag: ``confirmed`` (after a review, with the amount to recover) or ``dismissed`` (with a note)."""
+    note = (note or "").strip()
+    if outcome not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
+        raise ValidationFailed("结论应为 confirmed（确认违规）或 dismissed（排除）。", field="outcome")
+    flag = _locked_flag(flag_id, organisation)
+    if outcome == FlagStatus.CONFIRMED:
+        if flag.status != FlagStatus.REVIEWING:
+            raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，须经协查后才能确认违规。")
+        if amount_recovered in (None, ""):
+            raise ValidationFailed("确认违规时请填写追回金额。", field="amount_recovered")
+        try:
+            amount = money(Decimal(str(amount_recovered)))
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValidationFailed("追回金额格式不正确。", field="amount_recovered") from None
+        if amount < 0 or amount > flag.settlement.total_amount:
+            raise ValidationFailed(f"追回金额应在 0 至医疗总费用 {flag.settlement.total_amount} 元之间。",
+                                   field="amount_recovered")
+    else:
+        if flag.status not in (FlagStatus.NEW, FlagStatus.REVIEWING):
+            raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，已办结。")
+        if not note:
+            raise ValidationFailed("排除时请说明理由。", field="note")
+        amount = None
+    before = flag.status
+    flag.status, flag.amount_recovered, flag.note, flag.concluded_at = outcome, amount, note, timezone.now()
+    flag.save(update_fields=["status", "amount_recovered", "note", "concluded_at"])
+    _event(flag, actor=actor, organisation=organisation, from_status=before, note=note)
+    audit.record(actor=actor, organisation=organisation, action=f"supervision.{outcome}", obj=flag,
+                 summary=f"可疑结算 {flag.settlement.number} {flag.get_status_display()}"
+                         + (f"，追回 {amount} 元" if amount is not None else ""),
+                 amount_recovered=str(amount or ""))
+    return flag
