@@ -1,5 +1,7 @@
 """Designated facilities (定点医药机构), their cross-province services and the chronic-disease catalogue."""
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ChronicDisease(models.Model):
@@ -68,6 +70,14 @@ class Facility(models.Model):
         verbose_name = "定点医药机构"
         verbose_name_plural = "定点医药机构"
         ordering = ["code"]
+        indexes = [
+            # coverage: "does this county have an active hospital with cross-province outpatient?"
+            models.Index(
+                fields=["region"], name="facility_covering_region",
+                condition=models.Q(status="active", kind="hospital", outpatient=True),
+            ),
+            models.Index(fields=["kind", "level", "status"], name="facility_kind_level_status"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
@@ -83,6 +93,7 @@ class FacilityDisease(models.Model):
     """A facility's outpatient chronic-disease service; counts only once the bureau confirmed it."""
 
     SCOPE_REGION_FIELDS = ("facility__region",)
+    SCOPE_FACILITY_FIELD = "facility"
 
     facility = models.ForeignKey(Facility, verbose_name="机构", on_delete=models.PROTECT, related_name="diseases")
     disease = models.ForeignKey(ChronicDisease, verbose_name="病种", on_delete=models.PROTECT, related_name="+")
@@ -99,6 +110,34 @@ class FacilityDisease(models.Model):
         verbose_name = "门诊慢特病开通"
         verbose_name_plural = "门诊慢特病开通"
         constraints = [models.UniqueConstraint(fields=["facility", "disease"], name="facility_disease_unique")]
+        indexes = [models.Index(fields=["disease", "status"], name="facility_disease_status")]
 
     def __str__(self):
         return f"{self.facility_id} {self.disease_id} {self.get_status_display()}"
+
+
+class DiseaseServiceEvent(models.Model):
+    """One step in a disease service's life (requested, confirmed, revoked); append-only."""
+
+    service = models.ForeignKey(FacilityDisease, verbose_name="门诊慢特病开通", on_delete=models.PROTECT,
+                                related_name="events")
+    from_status = models.CharField("原状态", max_length=10, choices=DiseaseServiceStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=10, choices=DiseaseServiceStatus.choices)
+    organisation = models.ForeignKey(
+        "regions.Organisation", verbose_name="操作机构", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField("说明", max_length=255, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "门诊慢特病开通记录"
+        verbose_name_plural = "门诊慢特病开通记录"
+        ordering = ["service", "at", "id"]
+
+    def __str__(self):
+        return f"{self.service_id} {self.from_status or '—'}→{self.to_status}"

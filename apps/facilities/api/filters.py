@@ -1,0 +1,35 @@
+"""Query parameters of GET /api/v1/facilities/ (API.md)."""
+import django_filters
+from django.db.models import Q
+
+from ..models import Facility, FacilityKind, FacilityLevel, FacilityStatus
+from .. import selectors
+
+
+class FacilityFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(method="filter_region", help_text="区划代码：该区划及其下级")
+    kind = django_filters.ChoiceFilter(choices=FacilityKind.choices)
+    level = django_filters.ChoiceFilter(choices=FacilityLevel.choices)
+    status = django_filters.ChoiceFilter(choices=FacilityStatus.choices)
+    service = django_filters.ChoiceFilter(
+        method="filter_service", choices=[("inpatient", "住院"), ("outpatient", "普通门诊"), ("chronic", "门诊慢特病")],
+    )
+    disease = django_filters.CharFilter(method="filter_disease", help_text="门诊慢特病编码（病种大类的开通也算）")
+    q = django_filters.CharFilter(method="filter_q", help_text="机构编码或名称")
+
+    class Meta:
+        model = Facility
+        fields = ["region", "kind", "level", "status", "service", "disease", "q"]
+
+    def filter_region(self, queryset, name, value):
+        return selectors.facilities_within(value.strip(), queryset)
+
+    def filter_service(self, queryset, name, value):
+        return selectors.with_service(queryset, value)
+
+    def filter_disease(self, queryset, name, value):
+        return queryset.filter(selectors.confirmed_disease_q(value.strip().upper()))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(code=value.upper()) | Q(name__icontains=value)) if value else queryset
