@@ -225,9 +225,9 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
 @transaction.atomic
 def comment_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
     """Add a reply to the timeline; the holder's first reply takes the ticket in hand (in_progress)."""
-    note = _need_note(note)
     ticket = _locked(ticket)
     check_action(ticket, organisation, "comment")
+    note = _need_note(note)
     before = ticket.status
     if _is_holder(ticket, organisation) and ticket.status in (Status.OPEN, Status.REOPENED):
         ticket.status = Status.IN_PROGRESS
@@ -250,9 +250,9 @@ def _move(ticket, *, kind, actor, organisation, target, note) -> Ticket:
 @transaction.atomic
 def escalate_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
     """The holder hands the ticket one tier up (facility → county → city → province → national)."""
-    note = _need_note(note)
     ticket = _locked(ticket)
     check_action(ticket, organisation, "escalate")
+    note = _need_note(note)
     return _move(ticket, kind=EventKind.ESCALATE, actor=actor, organisation=organisation,
                  target=parent_holder(ticket.holder), note=note)
 
@@ -277,9 +277,9 @@ def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") 
 
 @transaction.atomic
 def resolve_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
-    note = _need_note(note)
     ticket = _locked(ticket)
     check_action(ticket, organisation, "resolve")
+    note = _need_note(note)
     before = ticket.status
     ticket.status = Status.RESOLVED
     ticket.save(update_fields=["status", "updated_at"])
@@ -290,9 +290,9 @@ def resolve_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
 @transaction.atomic
 def reopen_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
     """The raiser is not satisfied: back to the last holder, with a fresh time limit."""
-    note = _need_note(note)
     ticket = _locked(ticket)
     check_action(ticket, organisation, "reopen")
+    note = _need_note(note)
     before = ticket.status
     now = timezone.now()
     ticket.status = Status.REOPENED
@@ -305,9 +305,9 @@ def reopen_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
 
 @transaction.atomic
 def close_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
-    note = _need_note(note)
     ticket = _locked(ticket)
     check_action(ticket, organisation, "close")
+    note = _need_note(note)
     before = ticket.status
     ticket.status = Status.CLOSED
     ticket.save(update_fields=["status", "updated_at"])
