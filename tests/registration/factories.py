@@ -53,3 +53,25 @@ class RegistrationFactory(DjangoModelFactory):
     commitment_signed = True
     channel = "api"
     status = "approved"
+
+
+def registration_data(**overrides) -> dict:
+    """A complete, valid submission (API field names): a 苏州·姑苏区 insured person, long-term, to 上海,
+    commitment-based, starting today."""
+    from django.utils import timezone
+
+    data = {
+        "id_number": id_number_for("320508"),
+        "name": "张三",
+        "phone": "13912345678",
+        "insurance_type": "employee",
+        "insured_region": "320508",
+        "category": "long_term_resident",
+        "destination_region": "310000",
+        "start_date": timezone.localdate(),
+        "end_date": None,
+        "commitment_signed": True,
+        "retroactive_reason": "",
+    }
+    data.update(overrides)
+    return data

@@ -1,0 +1,325 @@
+"""Bureau staff's admin for registrations: scoped lists with masked IDs, review actions through the
+services, the transition timeline, and import/export (export masks IDs; import runs the service)."""
+import re
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from apps.core import idnumbers
+from apps.core.admin import ScopedAdminMixin
+from apps.core.errors import DomainError
+from apps.regions.models import Level, Region, code_range
+from apps.regions.scope import covers_region, org_of
+
+from . import services
+from .models import InsuredPerson, Registration, RegistrationEvent, Status
+from .resources import IMPORT_COLUMNS, RegistrationExportResource, RegistrationImportResource
+from .selectors import documents_overdue_q, in_subtree
+
+REFERENCE = re.compile(r"^BA\d{6,18}$")
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP + 1 rows (a bounded subquery), never the whole table."""
+
+    CAP = 10000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP + 1].count()
+
+
+def is_reviewer(request) -> bool:
+    """Bureau staff (any tier) or a superuser; whether *this* row is theirs is the service's question."""
+    org = org_of(request.user)
+    return request.user.is_superuser or (org is not None and not org.is_facility)
+
+
+class DestinationProvinceFilter(admin.SimpleListFilter):
+    title = "就医省份"
+    parameter_name = "destination_province"
+
+    def lookups(self, request, model_admin):
+        return list(Region.objects.filter(level=Level.PROVINCE).values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            lo, hi = code_range(self.value()[:2])
+            return queryset.filter(destination_region__gte=lo, destination_region__lte=hi)
+        return queryset
+
+
+class SideFilter(admin.SimpleListFilter):
+    title = "本机构角色"
+    parameter_name = "side"
+
+    def lookups(self, request, model_admin):
+        return [("insured", "参保地（由本机构审核）"), ("destination", "就医地（仅查看）")]
+
+    def queryset(self, request, queryset):
+        org = org_of(request.user)
+        if not self.value() or org is None or org.is_national:
+            return queryset
+        field = "insured_region" if self.value() == "insured" else "destination_region"
+        return in_subtree(queryset, field, org.region)
+
+
+class DocumentsOverdueFilter(admin.SimpleListFilter):
+    title = "补交材料"
+    parameter_name = "documents"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "已逾期未补交"), ("owed", "待补交")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(documents_overdue_q())
+        if self.value() == "owed":
+            return queryset.filter(documents_due__isnull=False, documents_supplied_at__isnull=True)
+        return queryset
+
+
+class RegistrationEventInline(admin.TabularInline):
+    model = RegistrationEvent
+    fields = readonly_fields = ("at", "from_status", "to_status", "reason", "actor", "organisation")
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "办理记录"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "organisation")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ExactSearchMixin:
+    """Search by exact reference, exact ID number or exact name: each an index lookup, never a LIKE scan."""
+
+    search_fields = ("reference",)
+    search_help_text = "输入备案编号、完整身份证号码或姓名（精确匹配）"
+    person_prefix = "person__"
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        upper = term.upper()
+        if REFERENCE.match(upper) and self.person_prefix:
+            return queryset.filter(reference=upper), False
+        if ID_NUMBER.match(upper):
+            return queryset.filter(**{f"{self.person_prefix}id_number": upper}), False
+        return queryset.filter(**{f"{self.person_prefix}name": term}), False
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    list_display = ("reference", "person_name", "masked_id", "category", "destination_region", "scope",
+                    "status", "start_date", "end_date", "documents_due", "created_at")
+    list_filter = (
+        "status", "category", "scope", SideFilter, DestinationProvinceFilter, DocumentsOverdueFilter,
+        ("start_date", admin.DateFieldListFilter), ("created_at", admin.DateFieldListFilter), "channel",
+    )
+    list_select_related = ("person", "destination_region")
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    inlines = [RegistrationEventInline]
+    actions = ["approve_selected", "reject_selected"]
+    fieldsets = (
+        ("参保人员", {"fields": ("person_name", "masked_id", "insurance_type", "commitment_ban")}),
+        ("备案", {"fields": ("reference", "status", "status_reason", "category", "insured_region",
+                            "insured_pooling_area", "destination_region", "scope", "start_date", "end_date",
+                            "retroactive_reason", "channel", "created_at", "created_by")}),
+        ("证明材料", {"fields": ("commitment_signed", "documents_owed", "documents_due", "documents_supplied_at")}),
+    )
+    readonly_fields = ("person_name", "masked_id", "insurance_type", "commitment_ban", "created_at")
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    change_form_template = "admin/registration/registration/change_form.html"
+
+    # --- display ---
+    @admin.display(description="姓名", ordering="person__name")
+    def person_name(self, obj):
+        return obj.person.name
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj):
+        return idnumbers.mask(obj.person.id_number)
+
+    @admin.display(description="险种")
+    def insurance_type(self, obj):
+        return obj.person.get_insurance_type_display()
+
+    @admin.display(description="承诺制限制至")
+    def commitment_ban(self, obj):
+        return obj.person.commitment_banned_until or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+    # --- permissions ---
+    def has_review_permission(self, request):
+        return is_reviewer(request)
+
+    def has_import_permission(self, request):
+        return is_reviewer(request)
+
+    def has_export_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    # --- import / export ---
+    def get_import_resource_classes(self, request):
+        return [RegistrationImportResource]
+
+    def get_export_resource_classes(self, request):
+        return [RegistrationExportResource]
+
+    def get_valid_export_item_pks(self, request):
+        # only the rows the signed-in organisation may see, and only those posted (not the whole table)
+        wanted = request.POST.getlist("export_items")
+        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["import_columns"] = IMPORT_COLUMNS
+        return context
+
+    # --- actions ---
+    def _run(self, request, queryset, verb, call):
+        done, failed = [], []
+        for reference in queryset.values_list("reference", flat=True).order_by("id"):
+            try:
+                call(reference)
+                done.append(reference)
+            except DomainError as exc:
+                failed.append(f"{reference}：{exc.message}")
+        if done:
+            self.message_user(request, f"已{verb} {len(done)} 条备案：{'、'.join(done[:20])}", messages.SUCCESS)
+        for line in failed[:50]:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="批准所选备案", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        org = org_of(request.user)
+        self._run(request, queryset, "批准", lambda ref: services.approve_registration(
+            actor=request.user, organisation=org, reference=ref))
+
+    @admin.action(description="驳回所选备案（填写原因）", permissions=["review"])
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST or not reason:
+            return self._reason_page(
+                request, title="驳回备案", verb="驳回", registrations=queryset[:200],
+                error="请填写驳回原因。" if "apply" in request.POST else "",
+                action="reject_selected", selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                select_across=request.POST.get("select_across", "0"))
+        org = org_of(request.user)
+        self._run(request, queryset, "驳回", lambda ref: services.reject_registration(
+            actor=request.user, organisation=org, reference=ref, reason=reason))
+        return None
+
+    def _reason_page(self, request, **context):
+        return TemplateResponse(request, "admin/registration/registration/reason.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, **context,
+        })
+
+    # --- single-record buttons on the change page ---
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/approve/", view(self.approve_view), name="registration_registration_approve"),
+            path("<path:object_id>/reject/", view(self.reason_view), {"verb": "reject"},
+                 name="registration_registration_reject"),
+            path("<path:object_id>/cancel/", view(self.reason_view), {"verb": "cancel"},
+                 name="registration_registration_cancel"),
+        ] + super().get_urls()
+
+    def _object_or_404(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not is_reviewer(request):
+            raise Http404("未找到该备案。")
+        return obj
+
+    def _change_url(self, obj):
+        return reverse("admin:registration_registration_change", args=[obj.pk])
+
+    def approve_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._object_or_404(request, object_id)
+        try:
+            services.approve_registration(actor=request.user, organisation=org_of(request.user),
+                                          reference=obj.reference)
+            self.message_user(request, f"备案 {obj.reference} 已批准。", messages.SUCCESS)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        return redirect(self._change_url(obj))
+
+    def reason_view(self, request, object_id, verb):
+        obj = self._object_or_404(request, object_id)
+        label = {"reject": "驳回", "cancel": "撤销"}[verb]
+        error = ""
+        if request.method == "POST":
+            service = services.reject_registration if verb == "reject" else services.cancel_registration
+            try:
+                service(actor=request.user, organisation=org_of(request.user), reference=obj.reference,
+                        reason=request.POST.get("reason", ""))
+            except DomainError as exc:
+                error = exc.message
+            else:
+                self.message_user(request, f"备案 {obj.reference} 已{label}。", messages.SUCCESS)
+                return redirect(self._change_url(obj))
+        return self._reason_page(request, title=f"{label}备案 {obj.reference}", verb=label, registrations=[obj],
+                                 error=error, single=True, back=self._change_url(obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        org = org_of(request.user)
+        insured_side = obj is not None and is_reviewer(request) and (
+            org is None or covers_region(org, obj.insured_region_id))
+        extra_context = {
+            **(extra_context or {}),
+            "can_approve": insured_side and obj.status == Status.SUBMITTED,
+            "can_cancel": insured_side and obj.status == Status.APPROVED,
+            "destination_only": obj is not None and not insured_side,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(ExactSearchMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "masked_id", "sex", "birth_date", "insurance_type", "insured_region",
+                    "commitment_banned_until")
+    list_filter = ("insurance_type", "sex")
+    list_select_related = ("insured_region",)
+    fields = ("name", "masked_id", "sex", "birth_date", "phone", "insurance_type", "insured_region",
+              "insured_pooling_area", "commitment_banned_until")
+    readonly_fields = ("masked_id",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ("-id",)
+    person_prefix = ""
+    search_help_text = "输入完整身份证号码或姓名（精确匹配）"
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj):
+        return obj.masked_id

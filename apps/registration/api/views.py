@@ -1,0 +1,77 @@
+"""Registrations endpoint (API.md "Registrations"): create, read, list, approve / reject / cancel."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.mixins import ScopedQuerysetMixin
+from apps.core.api.pagination import CursorPagination
+from apps.registration import services
+from apps.registration.models import Channel, Registration
+
+from .filters import RegistrationFilter
+from .serializers import (
+    ReasonSerializer,
+    RegistrationCreateSerializer,
+    RegistrationDetailSerializer,
+    RegistrationSerializer,
+)
+
+
+class RegistrationPagination(CursorPagination):
+    ordering = "-id"
+
+
+class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                          mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """备案. Reads are limited to the caller's scope; transitions to the insured side (see services)."""
+
+    queryset = Registration.objects.select_related("person").order_by("-id")
+    serializer_class = RegistrationSerializer
+    filterset_class = RegistrationFilter
+    pagination_class = RegistrationPagination
+    lookup_field = "reference"
+    lookup_value_regex = "[A-Za-z0-9]+"
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("events__organisation")
+        return qs
+
+    def get_serializer_class(self):
+        return RegistrationDetailSerializer if self.action == "retrieve" else RegistrationSerializer
+
+    @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = RegistrationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        registration = services.submit_registration(
+            actor=request.user, organisation=self.organisation, channel=Channel.API, data=payload.validated_data)
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+    def _answer(self, registration):
+        registration = self.get_queryset().get(pk=registration.pk)
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer, 409: OpenApiResponse(description="状态不允许")})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, reference=None):
+        return self._answer(services.approve_registration(
+            actor=request.user, organisation=self.organisation, reference=reference))
+
+    @extend_schema(request=ReasonSerializer, responses={200: RegistrationSerializer, 409: OpenApiResponse(description="状态不允许")})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, reference=None):
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.reject_registration(
+            actor=request.user, organisation=self.organisation, reference=reference, reason=body.validated_data["reason"]))
+
+    @extend_schema(request=ReasonSerializer, responses={200: RegistrationSerializer, 409: OpenApiResponse(description="状态不允许")})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, reference=None):
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(services.cancel_registration(
+            actor=request.user, organisation=self.organisation, reference=reference, reason=body.validated_data["reason"]))

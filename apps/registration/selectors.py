@@ -1,0 +1,62 @@
+"""Reads of registrations that several callers need, always through the scope mechanism."""
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.core import idnumbers
+from apps.regions.models import Organisation, Region, code_range
+from apps.regions.scope import scoped
+
+from .models import Registration, Status
+
+
+def registrations_for(org: Organisation | None) -> QuerySet:
+    """Registrations ``org`` may see, with what a list shows joined in."""
+    qs = Registration.objects.select_related("person", "insured_region", "insured_pooling_area",
+                                             "destination_region")
+    return scoped(qs, org)
+
+
+def in_subtree(qs: QuerySet, field: str, region: Region) -> QuerySet:
+    """Rows whose ``field`` (a Region FK) is ``region`` or lies under it: an indexed range test."""
+    lo, hi = code_range(region.prefix)
+    return qs.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
+
+
+def valid_on_q(day: dt.date) -> Q:
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def as_insured_side(qs: QuerySet, org: Organisation) -> QuerySet:
+    """Of ``qs``, the rows ``org`` acts on as the insured side (approve, reject, cancel)."""
+    return qs if org.is_national else in_subtree(qs, "insured_region", org.region)
+
+
+def documents_overdue_q(today: dt.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(documents_due__lt=today, documents_supplied_at__isnull=True) & ~Q(documents_owed="")
+
+
+def lookup_status(reference: str, id_number: str) -> Registration | None:
+    """The registration with this reference *and* this person's ID number, or None: a wrong pair and an
+    unknown reference look the same to the caller."""
+    reference = (reference or "").strip().upper()
+    id_number = idnumbers.normalise(id_number)
+    if not reference or not id_number:
+        return None
+    return (Registration.objects.filter(reference=reference, person__id_number=id_number)
+            .only("reference", "status", "start_date", "end_date", "category", "status_reason").first())
+
+
+def valid_registration_for(id_number: str, treatment_region_code: str, day: dt.date) -> Registration | None:
+    """The approved (or expired but then valid) registration covering treatment in ``treatment_region_code``
+    (a county or city) on ``day`` for this person, if any; for matching settlements."""
+    province = treatment_region_code[:2] + "0000"
+    city = treatment_region_code[:4] + "00"
+    return (
+        Registration.objects.filter(person__id_number=idnumbers.normalise(id_number),
+                                    destination_region__in=[province, city],
+                                    status__in=[Status.APPROVED, Status.EXPIRED])
+        .filter(valid_on_q(day)).order_by("-start_date").first()
+    )

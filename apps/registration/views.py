@@ -1,0 +1,104 @@
+"""Public pages: the self-service registration form, its confirmation, and the status lookup. No login;
+CSRF-protected; POSTs throttled per client address."""
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.core.errors import DomainError
+from apps.regions.models import Level, Region
+
+from . import selectors, services
+from .forms import RegistrationForm, StatusLookupForm
+from .models import Channel, LONG_TERM_CATEGORIES, Registration, Status
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"
+
+
+def public_rate() -> tuple[int, int]:
+    """(requests, seconds) from ``YIDI_PUBLIC_FORM_RATE`` or DRF's ``public_form`` rate, e.g. ``20/hour``."""
+    rate = getattr(settings, "YIDI_PUBLIC_FORM_RATE", None) or \
+        settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("public_form", "20/hour")
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0]]
+
+
+def client_address(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites REMOTE_ADDR.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttled(request, bucket: str) -> bool:
+    """Count one attempt for this client; True once it is over the rate (fixed window per client)."""
+    limit, seconds = public_rate()
+    key = f"yidi:registration:{bucket}:{client_address(request)}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        count = 1
+    return count > limit
+
+
+def _candidates():
+    insured = Region.objects.filter(is_pooling_area=True).only("code", "name").order_by("code")
+    destinations = Region.objects.filter(level__in=[Level.PROVINCE, Level.CITY]).only("code", "name").order_by("code")
+    return insured, destinations
+
+
+def _form_page(request, form, insured, destinations, status=200, message=""):
+    return render(request, "registration/form.html", {
+        "form": form, "insured_regions": insured, "destination_regions": destinations, "message": message,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def registration_form(request):
+    insured, destinations = _candidates()
+    if request.method == "GET":
+        return _form_page(request, RegistrationForm(insured_candidates=insured,
+                                                    destination_candidates=destinations), insured, destinations)
+    form = RegistrationForm(request.POST, insured_candidates=insured, destination_candidates=destinations)
+    if throttled(request, "form"):
+        return _form_page(request, form, insured, destinations, status=429, message=THROTTLED_MESSAGE)
+    if form.is_valid():
+        try:
+            registration = services.submit_registration(
+                actor=None, organisation=None, channel=Channel.WEB, data=form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            request.session["registration_done"] = registration.reference
+            return redirect("registration-done")
+    return _form_page(request, form, insured, destinations)
+
+
+def registration_done(request):
+    """The confirmation, for the browser that submitted (the reference is kept in its session only)."""
+    reference = request.session.get("registration_done")
+    registration = (Registration.objects.select_related("destination_region", "insured_pooling_area")
+                    .filter(reference=reference).first() if reference else None)
+    if registration is None:
+        return redirect("registration-form")
+    return render(request, "registration/done.html", {
+        "registration": registration, "approved": registration.status == Status.APPROVED,
+        "long_term": registration.category in LONG_TERM_CATEGORIES,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def registration_status(request):
+    """Status and validity for a reference plus the holder's ID number; any wrong pair reads 'not found'."""
+    form = StatusLookupForm(request.POST or None)
+    context = {"form": form, "searched": False, "registration": None, "message": ""}
+    if request.method == "POST":
+        if throttled(request, "status"):
+            context["message"] = THROTTLED_MESSAGE
+            return render(request, "registration/status.html", context, status=429)
+        if form.is_valid():
+            context["searched"] = True
+            context["registration"] = selectors.lookup_status(form.cleaned_data["reference"],
+                                                              form.cleaned_data["id_number"])
+    return render(request, "registration/status.html", context)
