@@ -1,0 +1,453 @@
+"""Writes of the settlement area: ingest (single and bulk alike), reversal, clearing transitions, prepayment
+and policy edits. Every one runs in a transaction and leaves an audit entry."""
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.core import audit
+from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.money import ZERO, money
+from apps.facilities.models import Facility
+from apps.regions.models import Region, Tier
+from apps.regions.scope import covers_region, scoped
+from apps.registration.models import InsuredPerson, Registration
+
+from . import clearing as clearing_sql
+from .ingest import content_hash, parse_settlement
+from .models import (
+    Clearing, ClearingEvent, ClearingStatus, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month,
+)
+from .policy import PolicyBook, YearUse, expected_payment, year_use_for
+
+BULK_LIMIT = 1000
+MATCHING_STATUSES = ("approved", "expired", "cancelled")
+LONG_TERM = frozenset({"retiree_relocated", "long_term_resident", "stationed_worker"})
+
+
+# --- regions: a small, rarely changing table, read once per process -------------------------------------------
+
+_pooling_cache: dict[str, str | None] = {}
+
+
+def _pooling_area_of(codes) -> dict[str, str | None]:
+    """{code: pooling area code or None} for known region codes; unknown codes are absent."""
+    missing = [c for c in codes if c not in _pooling_cache]
+    if missing:
+        for code, pa in Region.objects.filter(code__in=missing).values_list("code", "pooling_area_id"):
+            _pooling_cache[code] = pa
+    return {c: _pooling_cache[c] for c in codes if c in _pooling_cache}
+
+
+def _destination_prefix(code: str) -> str:
+    """A province or city code as the prefix of the region codes it contains (320000 → 32, 320500 → 3205)."""
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+def _lock_settlements_for_ingest():
+    """Writers of settlements take ROW EXCLUSIVE on the table before reading clearing statuses, so that a
+    declaration (which takes SHARE, see ``declare_clearing``) either sees their rows or is seen by them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"LOCK TABLE {Settlement._meta.db_table} IN ROW EXCLUSIVE MODE")
+
+
+def _lock_settlements_for_declaration():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"LOCK TABLE {Settlement._meta.db_table} IN SHARE MODE")
+
+
+class OpenMonths:
+    """Which clearing months are still open (no row yet, or a draft) for each province pair."""
+
+    def __init__(self, pairs, since: dt.date):
+        self._closed: set[tuple] = set()
+        if pairs:
+            rows = Clearing.objects.filter(
+                period__gte=since, insured_province__in={p[0] for p in pairs},
+                treatment_province__in={p[1] for p in pairs},
+            ).exclude(status=ClearingStatus.DRAFT).values_list("period", "insured_province_id",
+                                                                "treatment_province_id")
+            self._closed = set(rows)
+
+    def first_open(self, pair: tuple, month: dt.date) -> dt.date:
+        while (month, *pair) in self._closed:
+            month = next_month(month)
+        return month
+
+    def is_open(self, pair: tuple, month: dt.date) -> bool:
+        return (month, *pair) not in self._closed
+
+
+def may_report_for(org, facility: Facility) -> bool:
+    """A facility reports its own settlements; a bureau those of facilities in its region subtree."""
+    if org is None:
+        return False
+    if org.is_facility:
+        return org.code == facility.code
+    return covers_region(org, facility.region_id)
+
+
+# --- ingest ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    outcome: str  # created | duplicate | conflict | invalid
+    number: str = ""
+    settlement: Settlement | None = None
+    errors: dict = field(default_factory=dict)
+
+
+def ingest_settlement(*, actor, organisation, data) -> tuple[Settlement, str]:
+    """Ingest one reported settlement: ``(settlement, "created" | "duplicate")``; a different settlement
+    already stored under the same number raises Conflict, invalid content ValidationFailed."""
+    [result] = ingest_settlements(actor=actor, organisation=organisation, items=[data])
+    if result.outcome == "invalid":
+        first = next(iter(result.errors.values()))[0]
+        raise ValidationFailed(first, errors=result.errors)
+    if result.outcome == "conflict":
+        raise Conflict("该结算编号已有内容不同的结算记录，如需更正请先冲正后以新编号上报。", field="number")
+    return result.settlement, result.outcome
+
+
+def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
+    """Judge each reported settlement on its own and store the good ones; one outcome per item, in order.
+
+    Facilities, registrations, persons, policies, the year's earlier use, existing numbers and closed
+    clearing months are each fetched in one query for the whole batch; new rows go in with one bulk insert."""
+    if len(items) > BULK_LIMIT:
+        raise ValidationFailed(f"每次最多上报{BULK_LIMIT}条结算。", field="settlements")
+    outcomes: list[Outcome | None] = [None] * len(items)
+    parsed: dict[int, dict] = {}
+    for i, data in enumerate(items):
+        clean, errors = parse_settlement(data)
+        if errors:
+            outcomes[i] = Outcome("invalid", clean.get("number", "") if isinstance(clean, dict) else "", errors=errors)
+        else:
+            parsed[i] = clean
+
+    # where: insured region known, facility exists and is the caller's to report
+    regions = _pooling_area_of({c["insured_region"] for c in parsed.values()})
+    facilities = Facility.objects.in_bulk({c["facility"] for c in parsed.values()})
+    for i, c in list(parsed.items()):
+        errors = {}
+        if c["insured_region"] not in regions or c["insured_region"] == settings.YIDI_NATIONAL_CODE:
+            errors["insured_region"] = ["参保地区划代码不存在。"]
+        elif regions[c["insured_region"]] is None:
+            errors["insured_region"] = ["参保地应为统筹区或其下级区划（不能是未实行省级统筹的省）。"]
+        facility = facilities.get(c["facility"])
+        if facility is None or not may_report_for(organisation, facility):
+            errors["facility"] = ["机构编码不存在或不在本账户的上报范围内。"]
+        if errors:
+            outcomes[i] = Outcome("invalid", c["number"], errors=errors)
+            del parsed[i]
+        else:
+            c["hash"] = content_hash(c)
+            c["facility_obj"] = facility
+
+    with transaction.atomic():
+        _lock_settlements_for_ingest()
+        existing = {
+            s.number: s for s in Settlement.objects.filter(number__in=[c["number"] for c in parsed.values()])
+        }
+        seen: dict[str, dict] = {}
+        fresh: dict[int, dict] = {}
+        for i, c in parsed.items():
+            prior = existing.get(c["number"])
+            if prior is not None:
+                same = prior.content_hash == c["hash"]
+                outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"], prior if same else None)
+            elif c["number"] in seen:
+                same = seen[c["number"]]["hash"] == c["hash"]
+                outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"])
+                if same:
+                    seen[c["number"]].setdefault("twins", []).append(i)
+            else:
+                seen[c["number"]] = c
+                fresh[i] = c
+
+        built = _build_rows(fresh, organisation) if fresh else {}
+        created = _insert(built, outcomes, actor=actor, organisation=organisation)
+        for c in seen.values():  # duplicates inside the batch answer with the row made for the first
+            for j in c.get("twins", ()):
+                outcomes[j].settlement = c.get("row")
+        if created:
+            audit.record(actor=actor, organisation=organisation, action="settlement.ingest",
+                         object_type="settlement.settlement",
+                         object_id=created[0].number if len(created) == 1 else "",
+                         summary=f"接收结算{len(created)}笔",
+                         numbers=[s.number for s in created[:50]])
+    return outcomes
+
+
+def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
+    ids = {c["id_number"] for c in fresh.values()}
+    persons = dict(InsuredPerson.objects.filter(id_number__in=ids).values_list("id_number", "insurance_type"))
+    registrations: dict[str, list[dict]] = {}
+    for r in (Registration.objects.filter(person__id_number__in=ids, status__in=MATCHING_STATUSES)
+              .values("id", "reference", "category", "destination_region_id", "start_date", "end_date", "status",
+                      "person__id_number", "person__insurance_type")):
+        registrations.setdefault(r["person__id_number"], []).append(r)
+    book = PolicyBook({_pooling_cache.get(c["insured_region"]) for c in fresh.values()})
+    year_use = year_use_for((c["id_number"], c["service_start"].year, c["visit_type"]) for c in fresh.values())
+
+    pairs = {(c["insured_region"][:2] + "0000", c["facility_obj"].region_id[:2] + "0000") for c in fresh.values()}
+    months = {month_start(timezone.localtime(c["settled_at"]).date()) for c in fresh.values()}
+    open_months = OpenMonths(pairs, min(months))
+
+    rows = {}
+    for i, c in fresh.items():
+        facility = c["facility_obj"]
+        registration = _match_registration(registrations.get(c["id_number"], ()), c["service_start"],
+                                           facility.region_id)
+        insurance_type = (registration or {}).get("person__insurance_type") or persons.get(c["id_number"]) \
+            or "employee"
+        pooling_area = _pooling_cache.get(c["insured_region"])
+        policy = book.find(pooling_area, insurance_type, c["visit_type"], c["service_start"])
+        expected = deductible = None
+        if policy is not None:
+            key = (c["id_number"], c["service_start"].year, c["visit_type"])
+            use = year_use.setdefault(key, YearUse())
+            payment = expected_payment(
+                policy, eligible=c["eligible_amount"], facility_level=facility.level,
+                registered=registration is not None, category=(registration or {}).get("category"), year_use=use,
+            )
+            expected, deductible = payment.expected, payment.deductible_applied
+            use.deductible_used += deductible
+            use.fund_paid += c["fund_paid"]  # later items of the same batch count this one as earlier
+        pair = (c["insured_region"][:2] + "0000", facility.region_id[:2] + "0000")
+        settled_month = month_start(timezone.localtime(c["settled_at"]).date())
+        rows[i] = Settlement(
+            number=c["number"], id_number=c["id_number"], name=c["name"], insured_region_id=c["insured_region"],
+            insured_province=pair[0], facility_id=facility.code, treatment_region_id=facility.region_id,
+            treatment_province=pair[1], visit_type=c["visit_type"], disease_code=c["disease_code"],
+            service_start=c["service_start"], service_end=c["service_end"],
+            total_amount=c["total_amount"], eligible_amount=c["eligible_amount"], fund_paid=c["fund_paid"],
+            account_paid=c["account_paid"], cash_paid=c["cash_paid"], settled_at=c["settled_at"],
+            registration_id=registration["id"] if registration else None, expected_fund_paid=expected,
+            deductible_applied=deductible, policy=policy, content_hash=c["hash"],
+            reported_by=organisation, clearing_period=open_months.first_open(pair, settled_month),
+        )
+        rows[i]._items = c["items"]
+        c["row"] = rows[i]
+    return rows
+
+
+def _match_registration(candidates, on: dt.date, treatment_region: str) -> dict | None:
+    """The registration valid on ``on`` whose destination contains the treatment region; long-term first.
+
+    Valid on that day counts, whatever happened since: an expired registration covered the days before it
+    ended; a cancelled one covers the days up to its recorded end date (one cancelled with no end date is
+    not relied on). An ``emergency`` registration — usually made retroactively (补办) after admission — is
+    how emergency treatment shows as registered (视同已备案)."""
+    best = None
+    for r in candidates:
+        if r["status"] == "cancelled" and r["end_date"] is None:
+            continue
+        if not (r["start_date"] <= on and (r["end_date"] is None or on <= r["end_date"])):
+            continue
+        if not treatment_region.startswith(_destination_prefix(r["destination_region_id"])):
+            continue
+        rank = (r["category"] in LONG_TERM, r["start_date"])
+        if best is None or rank > best[0]:
+            best = (rank, r)
+    return best[1] if best else None
+
+
+def _insert(rows: dict[int, Settlement], outcomes: list, *, actor, organisation) -> list[Settlement]:
+    """Bulk insert; if a concurrent request stored one of the numbers meanwhile, fall back to row by row."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            Settlement.objects.bulk_create(rows.values())
+            _insert_items(rows.values())
+    except IntegrityError:
+        created = []
+        for i, row in rows.items():
+            row.pk = None
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+                    _insert_items([row])
+            except IntegrityError:
+                prior = Settlement.objects.filter(number=row.number).first()
+                same = prior is not None and prior.content_hash == row.content_hash
+                outcomes[i] = Outcome("duplicate" if same else "conflict", row.number, prior if same else None)
+                continue
+            outcomes[i] = Outcome("created", row.number, row)
+            created.append(row)
+        return created
+    for i, row in rows.items():
+        outcomes[i] = Outcome("created", row.number, row)
+    return list(rows.values())
+
+
+def _insert_items(rows):
+    items = [SettlementItem(settlement_id=row.pk, **item) for row in rows for item in row._items]
+    if items:
+        SettlementItem.objects.bulk_create(items)
+
+
+# --- reversal ----------------------------------------------------------------------------------------------------
+
+def reverse_settlement(*, actor, organisation, number: str, reason: str) -> Settlement:
+    """Mark a settlement reversed (冲正/退费). It leaves the month it was counted in while that month is still a
+    draft; after that month was declared it is counted negatively in the next open month (adjustment)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写冲正原因。", field="reason")
+    with transaction.atomic():
+        _lock_settlements_for_ingest()
+        s = (scoped(Settlement.objects.select_related("facility"), organisation)
+             .select_for_update(of=("self",)).filter(number=number).first())
+        if s is None:
+            raise NotFound("结算记录不存在。")
+        if not may_report_for(organisation, s.facility) and not (organisation and organisation.is_national):
+            raise NotAllowed("只有就医地经办机构或上报结算的定点医药机构可以冲正。")
+        if s.reversed_at is not None:
+            raise Conflict("该结算已冲正，不能重复冲正。")
+        pair = (s.insured_province, s.treatment_province)
+        counted = s.clearing_period or month_start(timezone.localtime(s.settled_at).date())
+        open_months = OpenMonths({pair}, counted)
+        s.reversal_period = counted if open_months.is_open(pair, counted) else open_months.first_open(
+            pair, next_month(counted))
+        s.reversed_at = timezone.now()
+        s.reversal_reason = reason[:255]
+        s.reversed_by = actor if getattr(actor, "is_authenticated", False) else None
+        s.save(update_fields=["reversal_period", "reversed_at", "reversal_reason", "reversed_by"])
+        audit.record(actor=actor, organisation=organisation, action="settlement.reverse", obj=s,
+                     summary=f"冲正结算 {s.number}：{reason}", reversal_period=str(s.reversal_period))
+    return s
+
+
+# --- clearing ----------------------------------------------------------------------------------------------------
+
+def build_clearing(*, period: dt.date, actor=None, organisation=None) -> int:
+    """(Re)build the draft clearing rows of ``period`` from the settlements; declared rows are left as they are.
+    Returns the number of province pairs with activity in the month."""
+    period = month_start(period)
+    with transaction.atomic():
+        pairs = clearing_sql.build(period)
+        audit.record(actor=actor, organisation=organisation, action="clearing.build",
+                     object_type="settlement.clearing", object_id=f"{period:%Y-%m}",
+                     summary=f"生成{period:%Y年%m月}清算草稿（{pairs}个省份组合）")
+    return pairs
+
+
+def _is_province_bureau_of(org, province_code: str) -> bool:
+    return org is not None and org.tier == Tier.PROVINCE and org.region_id == province_code
+
+
+def _transition(*, actor, organisation, clearing_id, from_status, to_status, side: str, stamp: str, note=""):
+    with transaction.atomic():
+        if to_status == ClearingStatus.DECLARED:
+            _lock_settlements_for_declaration()
+        c = scoped(Clearing.objects, organisation).select_for_update().filter(pk=clearing_id).first()
+        if c is None:
+            raise NotFound("清算记录不存在。")
+        province = c.treatment_province_id if side == "treatment" else c.insured_province_id
+        if not _is_province_bureau_of(organisation, province):
+            who = "就医省" if side == "treatment" else "参保省"
+            raise NotAllowed(f"只有{who}医疗保障局可以办理此操作。")
+        if c.status != from_status:
+            raise Conflict(f"当前状态为“{c.get_status_display()}”，不能办理此操作。")
+        if to_status == ClearingStatus.DECLARED:
+            if next_month(c.period) > timezone.localdate():
+                raise Conflict("该月份尚未结束，不能申报。")
+            clearing_sql.build(c.period, pair=(c.insured_province_id, c.treatment_province_id))
+            c.refresh_from_db()
+        c.status = to_status
+        setattr(c, stamp, timezone.now())
+        c.save(update_fields=["status", stamp])
+        ClearingEvent.objects.create(clearing=c, actor=actor if getattr(actor, "is_authenticated", False) else None,
+                                     organisation=organisation, from_status=from_status, to_status=to_status,
+                                     fund_paid=c.fund_paid, note=note)
+        audit.record(actor=actor, organisation=organisation, action=f"clearing.{to_status}", obj=c,
+                     summary=f"清算 {c}：{ClearingStatus(from_status).label} → {ClearingStatus(to_status).label}",
+                     fund_paid=str(c.fund_paid))
+    return c
+
+
+def declare_clearing(*, actor, organisation, clearing_id) -> Clearing:
+    """The treatment province declares what it advanced; the row's figures are rebuilt and frozen."""
+    return _transition(actor=actor, organisation=organisation, clearing_id=clearing_id,
+                       from_status=ClearingStatus.DRAFT, to_status=ClearingStatus.DECLARED, side="treatment",
+                       stamp="declared_at")
+
+
+def confirm_clearing(*, actor, organisation, clearing_id) -> Clearing:
+    """The insured province confirms the declared figures."""
+    return _transition(actor=actor, organisation=organisation, clearing_id=clearing_id,
+                       from_status=ClearingStatus.DECLARED, to_status=ClearingStatus.CONFIRMED, side="insured",
+                       stamp="confirmed_at")
+
+
+def pay_clearing(*, actor, organisation, clearing_id) -> Clearing:
+    """The insured province records that it paid the confirmed amount."""
+    return _transition(actor=actor, organisation=organisation, clearing_id=clearing_id,
+                       from_status=ClearingStatus.CONFIRMED, to_status=ClearingStatus.PAID, side="insured",
+                       stamp="paid_at")
+
+
+# --- prepayment --------------------------------------------------------------------------------------------------
+
+def compute_prepayments(*, year: int, actor=None, organisation=None, months: int | None = None) -> int:
+    """Set each province pair's prepayment for ``year``: last year's monthly average fund spending (from the
+    clearing rows) × the configured number of months. Returns the number of pairs."""
+    months = months or settings.YIDI_PREPAYMENT_BASE_MONTHS
+    base = (Clearing.objects.filter(period__year=year - 1).values("insured_province_id", "treatment_province_id")
+            .annotate(fund=Sum("fund_paid")))
+    rows = [
+        Prepayment(year=year, insured_province_id=r["insured_province_id"],
+                   treatment_province_id=r["treatment_province_id"], base_fund_paid=money(r["fund"] or ZERO),
+                   base_months=months, amount=money((r["fund"] or ZERO) / Decimal(12) * months))
+        for r in base if (r["fund"] or ZERO) > 0
+    ]
+    with transaction.atomic():
+        Prepayment.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["year", "insured_province", "treatment_province"],
+            update_fields=["base_fund_paid", "base_months", "amount", "computed_at"],
+        )
+        audit.record(actor=actor, organisation=organisation, action="prepayment.compute",
+                     object_type="settlement.prepayment", object_id=str(year),
+                     summary=f"核定{year}年度预付金（{len(rows)}个省份组合）")
+    return len(rows)
+
+
+# --- policy ------------------------------------------------------------------------------------------------------
+
+def may_edit_policy(org, policy: Policy) -> bool:
+    if org is None or org.is_facility:
+        return False
+    if policy.pooling_area_id is None:
+        return org.is_national
+    return covers_region(org, policy.pooling_area_id)
+
+
+def save_policy(*, actor, organisation, policy: Policy) -> Policy:
+    """Create or change a pooling area's policy; only bureaus covering the pooling area (national: the reference)."""
+    if policy.pooling_area_id and not Region.objects.filter(code=policy.pooling_area_id,
+                                                            is_pooling_area=True).exists():
+        raise ValidationFailed("所选区划不是统筹区。", field="pooling_area")
+    if not may_edit_policy(organisation, policy):
+        raise NotAllowed("只有统筹区所在地（或上级）医疗保障局可以设置该政策。")
+    try:
+        policy.full_clean()
+    except DjangoValidationError as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors) from exc
+    with transaction.atomic():
+        created = policy.pk is None
+        policy.save()
+        audit.record(actor=actor, organisation=organisation, action="policy.create" if created else "policy.change",
+                     obj=policy, summary=str(policy))
+    return policy
