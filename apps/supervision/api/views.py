@@ -1,0 +1,68 @@
+"""Flags endpoint (API.md "Flags"): list and read in scope, request a cost review, conclude."""
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.mixins import ScopedQuerysetMixin
+from apps.core.api.pagination import CursorPagination
+from apps.regions.models import Region, code_range
+from apps.supervision import services
+from apps.supervision.models import Flag, FlagStatus
+
+from .serializers import ConcludeSerializer, FlagSerializer, RequestReviewSerializer
+
+
+def _subtree(field):
+    def method(self, qs, name, value):
+        region = Region.objects.filter(code=value).first()
+        if region is None:
+            return qs.none()
+        lo, hi = code_range(region.prefix)
+        return qs.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
+    return method
+
+
+class FlagFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FlagStatus.choices)
+    rule = django_filters.CharFilter(field_name="rule_id", help_text="规则编码")
+    insured_region = django_filters.CharFilter(method="filter_insured", help_text="参保地区划代码（含下级）")
+    treatment_region = django_filters.CharFilter(method="filter_treatment", help_text="就医地区划代码（含下级）")
+
+    class Meta:
+        model = Flag
+        fields = ["status", "rule", "insured_region", "treatment_region"]
+
+    filter_insured = _subtree("insured_region_id")
+    filter_treatment = _subtree("treatment_region_id")
+
+
+class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Suspicious settlements flagged by the supervision rules, within the caller's scope (else 404)."""
+
+    queryset = Flag.objects.select_related("rule", "settlement", "ticket")
+    serializer_class = FlagSerializer
+    filterset_class = FlagFilter
+    pagination_class = CursorPagination
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(request=RequestReviewSerializer, responses=FlagSerializer,
+                   summary="发起费用协查（参保地）：向就医地经办机构开具协查工单")
+    @action(detail=True, methods=["post"], url_path="request-review", serializer_class=RequestReviewSerializer)
+    def request_review(self, request, pk=None):
+        body = RequestReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flag = services.request_review(flag_id=pk, actor=request.user, organisation=self.organisation,
+                                       note=body.validated_data["note"])
+        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+
+    @extend_schema(request=ConcludeSerializer, responses=FlagSerializer,
+                   summary="作出结论（参保地）：确认违规并填写追回金额，或排除")
+    @action(detail=True, methods=["post"], serializer_class=ConcludeSerializer)
+    def conclude(self, request, pk=None):
+        body = ConcludeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        flag = services.conclude(flag_id=pk, actor=request.user, organisation=self.organisation,
+                                 **body.validated_data)
+        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
