@@ -1,5 +1,6 @@
 """Factories for insured persons and registrations (owned by the registration area; others import them)."""
 import datetime as dt
+import itertools
 
 import factory
 from factory.django import DjangoModelFactory
@@ -8,6 +9,16 @@ from apps.core import idnumbers
 from apps.registration.models import InsuredPerson, Registration
 from apps.regions.models import Region
 from tests.factories import id_number_for
+
+_people = itertools.count(1)
+
+
+def unique_id_number(region_code: str = "320508") -> str:
+    """A valid ID number never handed out before in this process. (``id_number_for`` alone repeats one:
+    sequences 2 and 3 both become 003, because the sequence is bumped to the right parity.)"""
+    n = next(_people)
+    born = dt.date(1960, 5, 17) + dt.timedelta(days=n // 450)
+    return id_number_for(region_code, born=born, seq=(n % 450) * 2 + 1)
 
 
 class InsuredPersonFactory(DjangoModelFactory):
@@ -20,7 +31,7 @@ class InsuredPersonFactory(DjangoModelFactory):
     class Params:
         insured = "310115"
 
-    id_number = factory.LazyAttribute(lambda o: id_number_for(o.insured))
+    id_number = factory.LazyAttribute(lambda o: unique_id_number(o.insured))
     name = factory.Sequence(lambda n: f"参保人{n}")
     phone = "13800138000"
     sex = factory.LazyAttribute(lambda o: idnumbers.sex(o.id_number))
@@ -61,7 +72,7 @@ def registration_data(**overrides) -> dict:
     from django.utils import timezone
 
     data = {
-        "id_number": id_number_for("320508"),
+        "id_number": unique_id_number("320508"),
         "name": "张三",
         "phone": "13912345678",
         "insurance_type": "employee",
