@@ -1,0 +1,267 @@
+"""Supervision admin: rules and the restricted-item catalogue as editable data; flags by rule, severity, status
+and region with a bulk "request review", the evidence on the flag page, and the conclusion form."""
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+
+from apps.core.admin import ScopedAdminMixin
+from apps.core.errors import DomainError
+from apps.regions.models import Level, Region, code_range
+from apps.regions.scope import covers_region, org_of
+from apps.settlement.models import Settlement
+
+from . import services
+from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
+from .rules import RULES
+
+
+def _may_edit_catalogue(request) -> bool:
+    org = org_of(request.user)
+    return request.user.is_superuser or bool(org and org.is_national and request.user.is_staff)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["code", "name", "description", "params", "severity", "enabled"]
+
+    def clean_params(self):
+        params = self.cleaned_data["params"]
+        if not isinstance(params, dict):
+            raise forms.ValidationError("参数应为 JSON 对象，例如 {\"max_visits\": 8}。")
+        return params
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if code not in RULES:
+            raise forms.ValidationError(f"没有实现该编码的规则；可用编码：{'、'.join(RULES)}。")
+        return code
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleForm
+    list_display = ("code", "name", "severity", "enabled", "params")
+    list_filter = ("severity", "enabled")
+    list_editable = ("severity", "enabled")
+    search_fields = ("code", "name")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return _may_edit_catalogue(request)
+
+    def has_add_permission(self, request):
+        return _may_edit_catalogue(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # flags refer to their rule; switch a rule off instead
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj else ()
+
+
+@admin.register(RestrictedItem)
+class RestrictedItemAdmin(RuleAdmin):
+    form = forms.ModelForm
+    list_display = ("code", "name", "sex", "min_age", "max_age", "active")
+    list_filter = ("sex", "active")
+    list_editable = ("active",)
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "finished_at", "since", "rules", "flags_created")
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _RegionFilter(admin.SimpleListFilter):
+    """The regions one level below the signed-in organisation's; a choice keeps its whole subtree."""
+
+    field = ""
+
+    def lookups(self, request, model_admin):
+        org = org_of(request.user)
+        if org is None or org.is_national:
+            qs = Region.objects.filter(level=Level.PROVINCE)
+        elif org.is_facility:
+            return []
+        else:
+            qs = Region.objects.filter(parent_id=org.region_id)
+        return [(r.code, r.name) for r in qs.order_by("code")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        region = Region.objects.filter(code=value).first()
+        if region is None:
+            return queryset.none()
+        lo, hi = code_range(region.prefix)
+        return queryset.filter(**{f"{self.field}__gte": lo, f"{self.field}__lte": hi})
+
+
+class InsuredRegionFilter(_RegionFilter):
+    title = "参保地"
+    parameter_name = "insured"
+    field = "insured_region_id"
+
+
+class TreatmentRegionFilter(_RegionFilter):
+    title = "就医地"
+    parameter_name = "treatment"
+    field = "treatment_region_id"
+
+
+def _settlement_link(number, pk=None):
+    try:
+        if pk is None:
+            return format_html("{}", number)
+        url = reverse("admin:settlement_settlement_change", args=[pk])
+    except NoReverseMatch:
+        return format_html("{}", number)
+    return format_html('<a href="{}">{}</a>', url, number)
+
+
+class ConcludeForm(forms.Form):
+    outcome = forms.ChoiceField(label="结论", choices=[(FlagStatus.CONFIRMED, "确认违规"),
+                                                     (FlagStatus.DISMISSED, "排除")])
+    amount_recovered = forms.DecimalField(label="追回金额", max_digits=14, decimal_places=2, required=False,
+                                          min_value=0)
+    note = forms.CharField(label="结论说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+@admin.register(Flag)
+class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "settlement_number", "rule", "severity", "status", "score", "insured_region_id",
+                    "treatment_region_id", "facility_id", "ticket", "amount_recovered", "created_at")
+    list_filter = ("rule", "rule__severity", "status", InsuredRegionFilter, TreatmentRegionFilter)
+    list_select_related = ("rule", "settlement", "ticket")
+    search_fields = ("=settlement__number",)
+    show_full_result_count = False
+    ordering = ("-id",)
+    actions = ["request_review_action"]
+    fieldsets = [
+        (None, {"fields": ("settlement_number", "rule", "severity", "status", "score")}),
+        ("证据", {"fields": ("evidence",)}),
+        ("范围", {"fields": ("insured_region", "treatment_region", "facility")}),
+        ("协查与结论", {"fields": ("ticket", "amount_recovered", "note", "created_at", "concluded_at",
+                              "timeline")}),
+    ]
+    readonly_fields = ("settlement_number", "severity", "evidence", "timeline")
+    change_form_template = "admin/supervision/flag/change_form.html"
+
+    @admin.display(description="结算", ordering="settlement__number")
+    def settlement_number(self, obj):
+        return _settlement_link(obj.settlement.number, obj.settlement_id)
+
+    @admin.display(description="严重程度", ordering="rule__severity")
+    def severity(self, obj):
+        return obj.rule.get_severity_display()
+
+    @admin.display(description="证据")
+    def evidence(self, obj):
+        detail = obj.detail or {}
+        numbers = [v for k, v in detail.items() if k in ("other", "previous") and v]
+        ids = dict(Settlement.objects.filter(number__in=numbers).values_list("number", "id"))
+        rows = []
+        for key, value in detail.items():
+            shown = _settlement_link(value, ids.get(value)) if value in ids else format_html("{}", value)
+            rows.append((key, shown))
+        table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        return format_html('<p>{}</p><table>{}</table>', obj.rule.description, table)
+
+    @admin.display(description="处理记录")
+    def timeline(self, obj):
+        events = obj.events.select_related("organisation")
+        return format_html_join(
+            "", "<div>{} · {} · {} → {} {}</div>",
+            ((e.at.strftime("%Y-%m-%d %H:%M"), e.organisation or "系统", e.get_from_status_display() or "—",
+              e.get_to_status_display(), e.note) for e in events)) or "—"
+
+    @admin.action(description="对所选可疑结算发起费用协查")
+    def request_review_action(self, request, queryset):
+        org = org_of(request.user)
+        done, failed = 0, []
+        for flag_id in queryset.values_list("id", flat=True)[:200]:
+            try:
+                services.request_review(flag_id=flag_id, actor=request.user, organisation=org)
+                done += 1
+            except DomainError as exc:
+                failed.append(f"#{flag_id}：{exc.message}")
+        if done:
+            self.message_user(request, f"已发起费用协查 {done} 条。", messages.SUCCESS)
+        for line in failed[:10]:
+            self.message_user(request, line, messages.WARNING)
+
+    # --- the flag page: request review and conclude -------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("<int:flag_id>/request-review/", self.admin_site.admin_view(self.request_review_view),
+                 name="supervision_flag_request_review"),
+            path("<int:flag_id>/conclude/", self.admin_site.admin_view(self.conclude_view),
+                 name="supervision_flag_conclude"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        flag = self.get_queryset(request).filter(pk=object_id).first()
+        org = org_of(request.user)
+        insured_side = bool(flag and covers_region(org, flag.insured_region_id))
+        extra = {
+            "may_request_review": insured_side and flag.status == FlagStatus.NEW,
+            "may_conclude": insured_side and flag.status in (FlagStatus.NEW, FlagStatus.REVIEWING),
+            "conclude_form": ConcludeForm(),
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def _back(self, flag_id):
+        return redirect("admin:supervision_flag_change", flag_id)
+
+    def request_review_view(self, request, flag_id):
+        get_object_or_404(self.get_queryset(request), pk=flag_id)
+        if request.method == "POST":
+            try:
+                flag = services.request_review(flag_id=flag_id, actor=request.user, organisation=org_of(request.user),
+                                               note=request.POST.get("note", ""))
+                self.message_user(request, f"已发起费用协查，工单 {flag.ticket.number}。", messages.SUCCESS)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        return self._back(flag_id)
+
+    def conclude_view(self, request, flag_id):
+        flag = get_object_or_404(self.get_queryset(request), pk=flag_id)
+        form = ConcludeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.conclude(flag_id=flag_id, actor=request.user, organisation=org_of(request.user),
+                                  **form.cleaned_data)
+                self.message_user(request, "已作出结论。", messages.SUCCESS)
+                return self._back(flag_id)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        context = {**self.admin_site.each_context(request), "title": f"作出结论：{flag}", "flag": flag,
+                   "form": form, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/supervision/flag/conclude.html", context)
