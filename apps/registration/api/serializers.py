@@ -31,6 +31,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RegistrationEventSerializer(serializers.ModelSerializer):
+    # plain strings: one enum (``status``) is enough in the schema
+    from_status = serializers.CharField(help_text="原状态（提交时为空）")
+    to_status = serializers.CharField(help_text="新状态")
     organisation = serializers.CharField(source="organisation.code", default=None)
 
     class Meta:
