@@ -195,7 +195,7 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         if not _is_bureau_staff(request):
             return False
-        if obj is None:
+        if obj is None or obj.region_id is None:
             return True
         org = _org(request)
         return (org is None and request.user.is_superuser) or covers_region(org, obj.region_id)
@@ -221,7 +221,7 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
                 by=org, actor=actor, code=obj.code, name=obj.name, kind=obj.kind, level=obj.level,
                 address=obj.address, status=obj.status, inpatient=obj.inpatient, outpatient=obj.outpatient,
             )
-            obj.organisation_id = created.organisation_id
+            obj.organisation_id, obj.region_id = created.organisation_id, created.region_id
             obj._state.adding = False
             obj._state.db = "default"
 

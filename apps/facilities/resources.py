@@ -35,7 +35,9 @@ class FacilityResource(resources.ModelResource):
         return Facility.objects.all()
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.prefetch_related(confirmed_diseases_prefetch())
+        already = any(getattr(lookup, "to_attr", None) == "confirmed_services"
+                      for lookup in queryset._prefetch_related_lookups)
+        return queryset if already else queryset.prefetch_related(confirmed_diseases_prefetch())
 
     def dehydrate_inpatient(self, facility):
         return "true" if facility.inpatient else "false"
