@@ -67,12 +67,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
-        # The pair and window rules look a person's settlements up by day; the scan picks new ones by arrival.
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS sup_settlement_person_day "
-            "ON settlement_settlement (id_number, service_start)",
-            "DROP INDEX IF EXISTS sup_settlement_person_day",
-        ),
+        # An incremental scan picks new settlements by arrival. (The pair and window rules find a person's
+        # settlements through the settlement area's own index settlement_person_start (id_number, service_start).)
         migrations.RunSQL(
             "CREATE INDEX IF NOT EXISTS sup_settlement_created "
             "ON settlement_settlement (created_at)",
