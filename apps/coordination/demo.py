@@ -60,6 +60,12 @@ def seed(ctx):
         _act(t, t.holder, "comment", "已受理，正在核查交易流水。")
         _act(t, t.holder, "escalate", "涉及省平台交易，县级无法处理，上报地市。")
         made.append(t)
+        # a cost review passed by the county down to the facility itself (fifth tier holds it)
+        t = _raise(shanghai, "cost_review", "门诊慢特病用药超量协查", "同一参保人 30 日内配药量超出用药天数，请核查。",
+                   holder=gusu)
+        _act(t, gusu, "transfer", "请医院说明处方与配药记录。", to=facility.code)
+        _act(t, facility, "comment", "已调取处方记录，三个工作日内回复。")
+        made.append(t)
 
     # county → city, in progress
     t = _raise(gusu, "registration", "异地长期居住备案信息不一致", "参保人备案的就医地与实际居住地不符，请核实。")
@@ -103,7 +109,7 @@ def seed(ctx):
     _make_overdue(t, days=1)
     made.append(t)
 
-    # a county ticket held at county tier by Pudong's raiser? Pudong → Shanghai (province), withdrawn (closed)
+    # withdrawn by the raiser while still open
     t = _raise(pudong, "other", "演示：误提交工单", "误提交，请忽略。")
     _act(t, pudong, "close", "误提交，撤回。")
     made.append(t)
