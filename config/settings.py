@@ -161,6 +161,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several areas have a "status" or "category" field with their own choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RegistrationStatusEnum": "apps.registration.models.Status",
+        "RegistrationCategoryEnum": "apps.registration.models.Category",
+        "TicketStatusEnum": "apps.coordination.models.Status",
+        "TicketCategoryEnum": "apps.coordination.models.Category",
+        "FacilityStatusEnum": "apps.facilities.models.FacilityStatus",
+        "DiseaseServiceStatusEnum": "apps.facilities.models.DiseaseServiceStatus",
+        "ClearingStatusEnum": "apps.settlement.models.ClearingStatus",
+        "FlagStatusEnum": "apps.supervision.models.FlagStatus",
+        "ItemCategoryEnum": "apps.settlement.models.ItemCategory",
+        "LevelEnum": "apps.regions.models.Level",
+        "FacilityLevelEnum": "apps.facilities.models.FacilityLevel",
+        "TierEnum": "apps.regions.models.Tier",
+    },
 }
 
 LOGGING = {
