@@ -15,6 +15,9 @@ class FlagSerializer(serializers.ModelSerializer):
     treatment_region = serializers.CharField(source="treatment_region_id", read_only=True)
     facility = serializers.CharField(source="facility_id", read_only=True)
     detail = serializers.JSONField(read_only=True, help_text="证据：配对结算编号、超出阈值的数值等")
+    # A plain string: a second "status" enum in the schema would collide with the other areas' status enums.
+    status = serializers.CharField(read_only=True, help_text="new 待处理 / reviewing 协查中 / confirmed 已确认违规 / "
+                                                             "dismissed 已排除")
 
     class Meta:
         model = Flag
