@@ -56,13 +56,18 @@ def usage_level(share: Decimal | None) -> str:
     return "normal"
 
 
-def prepayments_for(org, year: int | None = None):
-    """Prepayments in scope with ``used``: the year's net fund spending in the clearing rows built so far."""
+def with_usage(prepayments):
+    """Annotate ``used``: the year's net fund spending of the pair in the clearing rows built so far."""
     used = (Clearing.objects.filter(period__year=OuterRef("year"), insured_province=OuterRef("insured_province"),
                                     treatment_province=OuterRef("treatment_province"))
             .values("insured_province").annotate(total=Sum("fund_paid")).values("total"))
-    qs = scoped(Prepayment.objects.select_related("insured_province", "treatment_province"), org).annotate(
+    return prepayments.annotate(
         used=Coalesce(Subquery(used), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)))
+
+
+def prepayments_for(org, year: int | None = None):
+    """Prepayments in scope, with their use."""
+    qs = with_usage(scoped(Prepayment.objects.select_related("insured_province", "treatment_province"), org))
     if year:
         qs = qs.filter(year=year)
     return qs
