@@ -265,3 +265,23 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "title": f"作出结论：{flag}", "flag": flag,
                    "form": form, "opts": self.model._meta}
         return TemplateResponse(request, "admin/supervision/flag/conclude.html", context)
+
+
+def settlement_flags_html(settlement, org=None):
+    """Why a settlement was flagged, for the settlement page: rule, status, the evidence and a link to each flag.
+
+    The settlement admin shows it as a read-only field:
+    ``@admin.display(description="监管标记") def supervision_flags(self, obj): return settlement_flags_html(obj)``."""
+    from .selectors import flags_for_settlement
+
+    flags = list(flags_for_settlement(settlement, org))
+    if not flags:
+        return "未被监管规则标记"
+    rows = []
+    for flag in flags:
+        evidence = "；".join(f"{k}: {v}" for k, v in (flag.detail or {}).items())
+        rows.append((reverse("admin:supervision_flag_change", args=[flag.pk]), flag.rule.name,
+                     flag.rule.get_severity_display(), flag.get_status_display(), evidence))
+    return format_html(
+        "<table><tr><th>规则</th><th>严重程度</th><th>状态</th><th>证据</th></tr>{}</table>",
+        format_html_join("", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows))

@@ -87,3 +87,13 @@ def test_rules_are_editable_data_for_national_staff_only(admin_client_for):
     assert response.status_code == 302
     from apps.supervision.models import Rule
     assert Rule.objects.get(code="FREQUENT_OUTPATIENT").params["max_visits"] == 5
+
+
+def test_the_settlement_page_helper_says_why_a_settlement_was_flagged(flags):
+    from apps.supervision.admin import settlement_flags_html
+    from apps.supervision.selectors import flags_for_settlement
+
+    flag = flags.filter(rule_id="READMISSION").first()
+    html = str(settlement_flags_html(flag.settlement))
+    assert "分解住院" in html and flag.detail["previous"] in html and f"/admin/supervision/flag/{flag.pk}/" in html
+    assert list(flags_for_settlement(flag.settlement, org("440000"))) == []
