@@ -57,9 +57,12 @@ def usage_level(share: Decimal | None) -> str:
 
 
 def with_usage(prepayments):
-    """Annotate ``used``: the year's net fund spending of the pair in the clearing rows built so far."""
+    """Annotate ``used``: what the treatment province has advanced this year and not yet been paid back — the
+    net fund payment of the pair's clearing rows of the year that are not yet ``paid`` (the prepayment is a
+    revolving advance: each paid month frees its share again)."""
     used = (Clearing.objects.filter(period__year=OuterRef("year"), insured_province=OuterRef("insured_province"),
                                     treatment_province=OuterRef("treatment_province"))
+            .exclude(status=ClearingStatus.PAID)
             .values("insured_province").annotate(total=Sum("fund_paid")).values("total"))
     return prepayments.annotate(
         used=Coalesce(Subquery(used), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)))

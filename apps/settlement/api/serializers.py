@@ -131,7 +131,7 @@ class PrepaymentSerializer(serializers.ModelSerializer):
     insured_province = serializers.CharField(source="insured_province_id")
     treatment_province = serializers.CharField(source="treatment_province_id")
     used = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True,
-                                    help_text="本年度已清算的统筹基金支出")
+                                    help_text="本年度已垫付、尚未拨付的统筹基金（未拨付清算行的合计）")
     share_used = serializers.SerializerMethodField(help_text="使用比例（0–1，四位小数）")
     warning = serializers.SerializerMethodField(help_text="normal / yellow（≥70%）/ red（≥90%）")
 
