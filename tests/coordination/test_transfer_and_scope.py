@@ -98,3 +98,17 @@ def test_transfer_to_an_unknown_code_is_refused_on_the_field(api_for):
     assert "to" in response.json()
     ticket.refresh_from_db()
     assert ticket.holder.code == "320500" and ticket.status == Status.OPEN
+
+
+def test_the_has_held_rule_is_an_exists_test_not_a_join():
+    sql = str(scoped(Ticket.objects.all(), org("440000")).query).upper()
+    assert "EXISTS" in sql and "JOIN" not in sql
+
+
+def test_a_facility_follows_its_ticket_in_the_api_and_its_county_sees_it(api_for):
+    hospital = FacilityFactory(county="320508")
+    ticket = TicketFactory(raiser=hospital.code)
+    mine = api_for(hospital.code).get("/api/v1/tickets/").json()["results"]
+    assert [t["number"] for t in mine] == [ticket.number]
+    assert api_for("320508").get(f"/api/v1/tickets/{ticket.number}/").json()["tier"] == "county"
+    assert api_for("320506").get(f"/api/v1/tickets/{ticket.number}/").status_code == 404

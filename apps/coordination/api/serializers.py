@@ -85,15 +85,20 @@ class TicketDetailSerializer(TicketListSerializer):
     raiser_region = serializers.CharField(source="raiser_region_id")
     settlement = serializers.CharField(source="settlement.number", default=None, allow_null=True)
     registration = serializers.CharField(source="registration.reference", default=None, allow_null=True)
+    flags = serializers.SerializerMethodField(help_text="关联的可疑结算（费用协查）编号")
     allowed_actions = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     attachments = TicketAttachmentSerializer(many=True, read_only=True)
 
     class Meta(TicketListSerializer.Meta):
         fields = TicketListSerializer.Meta.fields + [
-            "description", "raiser_region", "settlement", "registration", "allowed_actions", "events",
+            "description", "raiser_region", "settlement", "registration", "flags", "allowed_actions", "events",
             "attachments",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_flags(self, obj) -> list[int]:
+        return list(obj.flags.order_by("pk").values_list("pk", flat=True))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj) -> list[str]:
