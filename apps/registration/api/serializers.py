@@ -10,9 +10,11 @@ class RegistrationCreateSerializer(serializers.Serializer):
     id_number = serializers.CharField(help_text="18位居民身份证号码（校验位按 GB 11643 核验）")
     name = serializers.CharField()
     phone = serializers.CharField(help_text="11位中国大陆手机号码")
-    insurance_type = serializers.ChoiceField(choices=InsuranceType.choices)
+    # plain strings here (the service names a bad value): each enum then lives in one schema component only,
+    # which keeps drf-spectacular's enum naming free of collisions with other areas' ``status``/``category``
+    insurance_type = serializers.CharField(help_text="employee（职工医保）或 resident（城乡居民医保）")
     insured_region = serializers.CharField(help_text="参保地：县（区）代码，或参保统筹区代码")
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = serializers.CharField(help_text="；".join(f"{v}（{label}）" for v, label in Category.choices))
     destination_region = serializers.CharField(help_text="就医地：参保统筹区以外的省或地市代码")
     start_date = serializers.DateField(required=False, help_text="默认今天；早于今天须填写 retroactive_reason")
     end_date = serializers.DateField(required=False, allow_null=True, help_text="空：按类别默认（长期为长期有效）")
@@ -52,6 +54,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
     valid_until = serializers.DateField(source="end_date", allow_null=True)
     status = serializers.ChoiceField(choices=Status.choices)
     scope = serializers.ChoiceField(choices=Scope.choices)
+    events = RegistrationEventSerializer(many=True, read_only=True, help_text="办理记录（时间顺序）")
 
     class Meta:
         model = Registration
@@ -59,12 +62,5 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "reference", "status", "status_reason", "valid_from", "valid_until", "scope", "category",
             "id_number", "name", "insurance_type", "insured_region", "insured_pooling_area",
             "destination_region", "commitment_signed", "documents_owed", "documents_due",
-            "retroactive_reason", "channel", "created_at",
+            "retroactive_reason", "channel", "created_at", "events",
         ]
-
-
-class RegistrationDetailSerializer(RegistrationSerializer):
-    events = RegistrationEventSerializer(many=True, read_only=True)
-
-    class Meta(RegistrationSerializer.Meta):
-        fields = RegistrationSerializer.Meta.fields + ["events"]

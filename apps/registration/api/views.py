@@ -13,7 +13,6 @@ from .filters import RegistrationFilter
 from .serializers import (
     ReasonSerializer,
     RegistrationCreateSerializer,
-    RegistrationDetailSerializer,
     RegistrationSerializer,
 )
 
@@ -26,7 +25,7 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
                           mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """备案. Reads are limited to the caller's scope; transitions to the insured side (see services)."""
 
-    queryset = Registration.objects.select_related("person").order_by("-id")
+    queryset = Registration.objects.select_related("person").order_by("-id")  # events: prefetched, 2 queries a page
     serializer_class = RegistrationSerializer
     filterset_class = RegistrationFilter
     pagination_class = RegistrationPagination
@@ -34,13 +33,7 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self):
-        qs = super().get_queryset()
-        if self.action == "retrieve":
-            qs = qs.prefetch_related("events__organisation")
-        return qs
-
-    def get_serializer_class(self):
-        return RegistrationDetailSerializer if self.action == "retrieve" else RegistrationSerializer
+        return super().get_queryset().prefetch_related("events__organisation")
 
     @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
     def create(self, request, *args, **kwargs):
@@ -48,7 +41,8 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
         payload.is_valid(raise_exception=True)
         registration = services.submit_registration(
             actor=request.user, organisation=self.organisation, channel=Channel.API, data=payload.validated_data)
-        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+        return Response(RegistrationSerializer(self.get_queryset().get(pk=registration.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
     def _answer(self, registration):
         registration = self.get_queryset().get(pk=registration.pk)
