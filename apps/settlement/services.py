@@ -66,25 +66,34 @@ def _lock_settlements_for_declaration():
 
 
 class OpenMonths:
-    """Which clearing months are still open (no row yet, or a draft) for each province pair."""
+    """Which clearing months are still open for each province pair.
+
+    A month is open for a pair while its row is a draft; with no row yet, while the treatment province has
+    declared nothing for that month (once it declared its month, a pair that had no row then is closed too:
+    late news goes forward, never into a month nobody will declare again)."""
 
     def __init__(self, pairs, since: dt.date):
-        self._closed: set[tuple] = set()
+        self._status: dict[tuple, str] = {}
+        self._declared: set[tuple] = set()
         if pairs:
             rows = Clearing.objects.filter(
-                period__gte=since, insured_province__in={p[0] for p in pairs},
-                treatment_province__in={p[1] for p in pairs},
-            ).exclude(status=ClearingStatus.DRAFT).values_list("period", "insured_province_id",
-                                                                "treatment_province_id")
-            self._closed = set(rows)
-
-    def first_open(self, pair: tuple, month: dt.date) -> dt.date:
-        while (month, *pair) in self._closed:
-            month = next_month(month)
-        return month
+                period__gte=since, treatment_province__in={p[1] for p in pairs},
+            ).values_list("period", "insured_province_id", "treatment_province_id", "status")
+            for period, ip, tp, status in rows:
+                self._status[(period, ip, tp)] = status
+                if status != ClearingStatus.DRAFT:
+                    self._declared.add((period, tp))
 
     def is_open(self, pair: tuple, month: dt.date) -> bool:
-        return (month, *pair) not in self._closed
+        status = self._status.get((month, *pair))
+        if status is None:
+            return (month, pair[1]) not in self._declared
+        return status == ClearingStatus.DRAFT
+
+    def first_open(self, pair: tuple, month: dt.date) -> dt.date:
+        while not self.is_open(pair, month):
+            month = next_month(month)
+        return month
 
 
 def may_report_for(org, facility: Facility) -> bool:

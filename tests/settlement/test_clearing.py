@@ -162,3 +162,15 @@ def test_the_build_clearing_command_builds_the_month(report):
     call_command("build_clearing", "--period", "2026-03", stdout=out)
     assert "2026-03" in out.getvalue()
     assert row(MARCH).fund_paid == Decimal("10.00")
+
+
+def test_a_late_settlement_for_a_pair_without_a_row_in_a_declared_month_goes_forward(report):
+    """江苏 declared March (for 上海); a late March settlement of a 北京 insured person had no row then."""
+    report(fund="10.00")
+    services.build_clearing(period=MARCH)
+    declare(row(MARCH))
+    late = report(day="2026-03-28", fund="25.00", insured="110105")
+    assert late.clearing_period == APRIL
+    services.build_clearing(period=APRIL)
+    assert figures(row(APRIL, insured="110000")) == (1, 0, Decimal("100.00"), Decimal("25.00"), 1,
+                                                     Decimal("25.00"))
