@@ -117,3 +117,15 @@ def test_acting_on_a_ticket_outside_your_scope_answers_404(api_for, ticket):
     before = snapshot(ticket)
     assert post(api_for("510000"), ticket, "resolve").status_code == 404
     assert snapshot(ticket) == before
+
+
+def test_the_status_is_checked_on_the_row_locked_for_update(ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.resolve_ticket(actor=None, organisation=org("320500"), ticket=ticket, note="已处理。")
+    locks = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1 and 'FOR UPDATE OF "coordination_ticket"' in locks[0]
+    assert queries.captured_queries.index(next(q for q in queries if "FOR UPDATE" in q["sql"])) < next(
+        i for i, q in enumerate(queries) if q["sql"].startswith("UPDATE"))
