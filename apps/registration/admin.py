@@ -4,6 +4,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,7 +20,8 @@ from apps.regions.models import Level, Region, code_range
 from apps.regions.scope import covers_region, org_of
 
 from . import services
-from .models import InsuredPerson, Registration, RegistrationEvent, Status
+from .forms import RegistrationForm
+from .models import Channel, InsuredPerson, Registration, RegistrationEvent, Status
 from .resources import IMPORT_COLUMNS, RegistrationExportResource, RegistrationImportResource
 from .selectors import documents_overdue_q, in_subtree
 
@@ -182,6 +184,9 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
     def has_import_permission(self, request):
         return is_reviewer(request)
 
+    def has_add_permission(self, request):
+        return is_reviewer(request)  # the add page is the counter form below, through the service
+
     def has_export_permission(self, request):
         return request.user.is_active and request.user.is_staff
 
@@ -290,6 +295,31 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
                 return redirect(self._change_url(obj))
         return self._reason_page(request, title=f"{label}备案 {obj.reference}", verb=label, registrations=[obj],
                                  error=error, single=True, back=self._change_url(obj))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """窗口办理: the public form's fields, submitted through the service as a counter registration."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        org = org_of(request.user)
+        initial = {}
+        if org is not None and org.region.pooling_area_id:
+            initial["insured_region"] = f"{org.region.name}（{org.region.code}）"
+        form = RegistrationForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                registration = services.submit_registration(
+                    actor=request.user, organisation=org, channel=Channel.COUNTER, data=form.cleaned_data)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                self.message_user(request, f"备案 {registration.reference} 已提交，状态：{registration.get_status_display()}。",
+                                  messages.SUCCESS)
+                return redirect(self._change_url(registration))
+        return TemplateResponse(request, "admin/registration/registration/counter.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "窗口办理异地就医备案",
+            "form": form, "insured_regions": form.insured_candidates,
+            "destination_regions": form.destination_candidates, "has_view_permission": True,
+        })
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from apps.core.errors import DomainError
 
+from apps.regions.models import Level, Region
+
 from .models import Category, InsuranceType
 
 _CODE = re.compile(r"(\d{6})")
@@ -22,6 +24,13 @@ def region_code(value: str, candidates) -> str:
     if len(matches) > 1:
         raise forms.ValidationError(f"「{value}」对应多个地区，请从列表中选择或填写6位行政区划代码。")
     return matches[0] if matches else value
+
+
+def region_candidates():
+    """(insured, destination) suggestions: pooling areas; provinces and cities."""
+    insured = Region.objects.filter(is_pooling_area=True).only("code", "name").order_by("code")
+    destinations = Region.objects.filter(level__in=[Level.PROVINCE, Level.CITY]).only("code", "name").order_by("code")
+    return insured, destinations
 
 
 class DateInput(forms.DateInput):
@@ -57,10 +66,9 @@ class RegistrationForm(forms.Form):
         required=False)
     documents_owed = forms.CharField(label="待补交的材料（容缺后补，可不填）", required=False, max_length=255)
 
-    def __init__(self, *args, insured_candidates=None, destination_candidates=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.insured_candidates = insured_candidates
-        self.destination_candidates = destination_candidates
+        self.insured_candidates, self.destination_candidates = region_candidates()
 
     def clean_insured_region(self):
         return region_code(self.cleaned_data["insured_region"], self.insured_candidates)

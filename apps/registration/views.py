@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import DomainError
-from apps.regions.models import Level, Region
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
@@ -42,27 +41,20 @@ def throttled(request, bucket: str) -> bool:
     return count > limit
 
 
-def _candidates():
-    insured = Region.objects.filter(is_pooling_area=True).only("code", "name").order_by("code")
-    destinations = Region.objects.filter(level__in=[Level.PROVINCE, Level.CITY]).only("code", "name").order_by("code")
-    return insured, destinations
-
-
-def _form_page(request, form, insured, destinations, status=200, message=""):
+def _form_page(request, form, status=200, message=""):
     return render(request, "registration/form.html", {
-        "form": form, "insured_regions": insured, "destination_regions": destinations, "message": message,
+        "form": form, "insured_regions": form.insured_candidates, "destination_regions": form.destination_candidates,
+        "message": message,
     }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def registration_form(request):
-    insured, destinations = _candidates()
     if request.method == "GET":
-        return _form_page(request, RegistrationForm(insured_candidates=insured,
-                                                    destination_candidates=destinations), insured, destinations)
-    form = RegistrationForm(request.POST, insured_candidates=insured, destination_candidates=destinations)
+        return _form_page(request, RegistrationForm())
+    form = RegistrationForm(request.POST)
     if throttled(request, "form"):
-        return _form_page(request, form, insured, destinations, status=429, message=THROTTLED_MESSAGE)
+        return _form_page(request, form, status=429, message=THROTTLED_MESSAGE)
     if form.is_valid():
         try:
             registration = services.submit_registration(
@@ -72,7 +64,7 @@ def registration_form(request):
         else:
             request.session["registration_done"] = registration.reference
             return redirect("registration-done")
-    return _form_page(request, form, insured, destinations)
+    return _form_page(request, form)
 
 
 def registration_done(request):

@@ -180,3 +180,27 @@ def test_an_import_with_one_bad_row_imports_nothing_and_says_why_in_chinese(admi
     assert "参保统筹区" in page
     assert response.context.get("confirm_form") is None
     assert Registration.objects.count() == 0
+
+
+def test_counter_staff_register_a_person_through_the_same_rules(admin_client_for):
+    from tests.registration.helpers import as_form_data
+    from tests.registration.factories import registration_data
+
+    client = admin_client_for("320508")
+    page = client.get(f"{CHANGELIST}add/")
+    assert page.status_code == 200 and "窗口办理" in page.content.decode()
+    bad = client.post(f"{CHANGELIST}add/", as_form_data(registration_data(destination_region="320500")))
+    assert "参保统筹区" in bad.content.decode()
+    assert not Registration.objects.exists()
+    client.post(f"{CHANGELIST}add/", as_form_data(registration_data()))
+    registration = Registration.objects.get()
+    assert (registration.channel, registration.created_by) == ("counter", client.user)
+
+
+def test_counter_staff_cannot_register_people_insured_elsewhere(admin_client_for):
+    from tests.registration.helpers import as_form_data
+    from tests.registration.factories import registration_data
+
+    response = admin_client_for("320505").post(f"{CHANGELIST}add/", as_form_data(registration_data()))
+    assert "只能为本辖区参保人员办理备案" in response.content.decode()
+    assert not Registration.objects.exists()
