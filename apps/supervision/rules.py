@@ -50,7 +50,7 @@ class Dialect:
 
     def money(self, expr: str) -> str:
         """Money as a 2-place decimal string in the evidence (API.md: money is never a float)."""
-        return f"CAST(ROUND({expr}, 2) AS TEXT)" if self.pg else f"printf('%%.2f', {expr})"
+        return f"CAST(ROUND(CAST({expr} AS NUMERIC), 2) AS TEXT)" if self.pg else f"printf('%%.2f', {expr})"
 
     def yyyymmdd(self, col: str) -> str:
         return f"to_char({col}, 'YYYYMMDD')" if self.pg else f"strftime('%%Y%%m%%d', {col})"
@@ -66,6 +66,7 @@ class Dialect:
 class Built:
     sql: str
     params: dict
+    pg_settings: dict | None = None  # SET LOCAL for this statement's transaction (PostgreSQL only)
 
 
 def _live(a: str) -> str:
@@ -245,17 +246,21 @@ def service_not_opened(d: Dialect, p: dict, since) -> Built:
 
 def peer_outlier(d: Dialect, p: dict, since) -> Built:
     """Total far above its peers (same visit type and facility level): above ``ratio`` × the peer mean AND
-    above mean + ``z`` standard deviations (variance as avg(x²) − avg(x)², so no STDDEV is needed)."""
+    above mean + ``z`` standard deviations (variance as avg(x²) − avg(x)², so no STDDEV is needed).
+
+    The peer statistics are screening figures, computed in double precision (several times faster than numeric
+    over a whole year of settlements); the amounts shown in the evidence are rounded to cents."""
     sd = "(CASE WHEN pe.var > 0 THEN sqrt(pe.var) ELSE 0 END)"
+    x = "CAST(s2.total_amount AS DOUBLE PRECISION)"
     sql = f"""
-    SELECT s.id AS sid, '' AS ekey, ROUND(s.total_amount / pe.mean, 2) AS score,
+    SELECT s.id AS sid, '' AS ekey, ROUND(CAST(s.total_amount / pe.mean AS NUMERIC), 2) AS score,
            {d.json(total_amount=d.money("s.total_amount"), peer_mean=d.money("pe.mean"),
                    peer_stddev=d.money(sd), threshold=d.money(f"pe.mean + %(z)s * {sd}"), peer_count="pe.n",
                    visit_type="s.visit_type", facility_level="f.level", ratio="%(ratio)s", z="%(z)s")} AS detail
     FROM {S} s
     JOIN facilities_facility f ON f.code = s.facility_id
-    JOIN (SELECT s2.visit_type, f2.level, COUNT(*) AS n, AVG(s2.total_amount) AS mean,
-                 AVG(s2.total_amount * s2.total_amount) - AVG(s2.total_amount) * AVG(s2.total_amount) AS var
+    JOIN (SELECT s2.visit_type, f2.level, COUNT(*) AS n, AVG({x}) AS mean,
+                 AVG({x} * {x}) - AVG({x}) * AVG({x}) AS var
           FROM {S} s2 JOIN facilities_facility f2 ON f2.code = s2.facility_id
           WHERE {_live("s2")}
           GROUP BY s2.visit_type, f2.level) pe ON pe.visit_type = s.visit_type AND pe.level = f.level
@@ -263,7 +268,10 @@ def peer_outlier(d: Dialect, p: dict, since) -> Built:
       AND s.total_amount > %(ratio)s * pe.mean
       AND (s.total_amount - pe.mean) * (s.total_amount - pe.mean) > %(z)s * %(z)s * pe.var
     """
-    return Built(sql, {"ratio": _dec(p, "ratio", 3), "z": _dec(p, "z", 3), "min_peers": _int(p, "min_peers", 30)})
+    # The grouped statistics are estimated at one row, so PostgreSQL would fetch every settlement of every
+    # facility by index (18 s on 1M rows); hash joins over one sequential pass take 3 s.
+    return Built(sql, {"ratio": _dec(p, "ratio", 3), "z": _dec(p, "z", 3), "min_peers": _int(p, "min_peers", 30)},
+                 pg_settings={"enable_nestloop": "off"})
 
 
 def restricted_item(d: Dialect, p: dict, since) -> Built:
@@ -334,12 +342,14 @@ def build(rule, since=None, vendor: str | None = None) -> Built:
         params["since"] = ops.adapt_datetimefield_value(since)
     if not d.pg:
         params = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in params.items()}
-    return Built(sql, params)
+    return Built(sql, params, candidate.pg_settings if d.pg else None)
 
 
 def run_rule(rule, since=None) -> int:
-    """Run one rule as one statement; the number of new flags."""
+    """Run one rule as one statement (inside the caller's transaction); the number of new flags."""
     built = build(rule, since)
     with connection.cursor() as cursor:
+        for name, value in (built.pg_settings or {}).items():
+            cursor.execute(f"SET LOCAL {name} = {value}")
         cursor.execute(built.sql, built.params)
         return max(cursor.rowcount, 0)
