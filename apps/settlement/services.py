@@ -26,6 +26,12 @@ from .models import (
 from .policy import PolicyBook, YearUse, expected_payment, year_use_for
 
 BULK_LIMIT = 1000
+try:  # COPY raises the driver's own error, not Django's wrapper
+    from psycopg.errors import IntegrityError as _DriverIntegrityError
+
+    _UNIQUE_ERRORS = (IntegrityError, _DriverIntegrityError)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _UNIQUE_ERRORS = (IntegrityError,)
 MATCHING_STATUSES = ("approved", "expired", "cancelled")
 LONG_TERM = frozenset({"retiree_relocated", "long_term_resident", "stationed_worker"})
 
@@ -234,7 +240,7 @@ def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
             use.fund_paid += c["fund_paid"]  # later items of the same batch count this one as earlier
         pair = (c["insured_region"][:2] + "0000", facility.region_id[:2] + "0000")
         settled_month = month_start(timezone.localtime(c["settled_at"]).date())
-        rows[i] = Settlement(
+        rows[i] = _new_settlement(
             number=c["number"], id_number=c["id_number"], name=c["name"], insured_region_id=c["insured_region"],
             insured_province=pair[0], facility_id=facility.code, treatment_region_id=facility.region_id,
             treatment_province=pair[1], visit_type=c["visit_type"], disease_code=c["disease_code"],
@@ -242,12 +248,24 @@ def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
             total_amount=c["total_amount"], eligible_amount=c["eligible_amount"], fund_paid=c["fund_paid"],
             account_paid=c["account_paid"], cash_paid=c["cash_paid"], settled_at=c["settled_at"],
             registration_id=registration["id"] if registration else None, expected_fund_paid=expected,
-            deductible_applied=deductible, policy=policy, content_hash=c["hash"],
-            reported_by=organisation, clearing_period=open_months.first_open(pair, settled_month),
+            deductible_applied=deductible, policy_id=policy.pk if policy else None, content_hash=c["hash"],
+            reported_by_id=organisation.pk if organisation else None,
+            clearing_period=open_months.first_open(pair, settled_month),
         )
         rows[i]._items = c["items"]
         c["row"] = rows[i]
     return rows
+
+
+_ATTNAMES = [f.attname for f in Settlement._meta.concrete_fields]
+_BLANK = {"id": None, "created_at": None, "reversed_at": None, "reversal_reason": "", "reversed_by_id": None,
+          "reversal_period": None}
+
+
+def _new_settlement(**values) -> Settlement:
+    """A new Settlement built through Django's positional fast path (a bulk builds a thousand of them)."""
+    values = {**_BLANK, **values}
+    return Settlement(*[values[a] for a in _ATTNAMES])
 
 
 def _match_registration(candidates, on: dt.date, treatment_region: str) -> dict | None:
@@ -277,12 +295,16 @@ def _insert(rows: dict[int, Settlement], outcomes: list, *, actor, organisation)
         return []
     try:
         with transaction.atomic():
-            Settlement.objects.bulk_create(rows.values())
+            if connection.vendor == "postgresql":
+                _copy_in(list(rows.values()))
+            else:
+                Settlement.objects.bulk_create(rows.values())
             _insert_items(rows.values())
-    except IntegrityError:
+    except _UNIQUE_ERRORS:
         created = []
         for i, row in rows.items():
             row.pk = None
+            row._state.adding = True
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
@@ -298,6 +320,25 @@ def _insert(rows: dict[int, Settlement], outcomes: list, *, actor, organisation)
     for i, row in rows.items():
         outcomes[i] = Outcome("created", row.number, row)
     return list(rows.values())
+
+
+def _copy_in(rows: list[Settlement]):
+    """COPY the new rows in (ids drawn from the table's sequence first): several times faster than a
+    1,000-row INSERT, whose SQL Django has to compile value by value."""
+    table = Settlement._meta.db_table
+    fields = [f for f in Settlement._meta.concrete_fields]
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, len(rows)])
+        for row, (pk,) in zip(rows, cur.fetchall()):
+            row.pk, row.created_at = pk, now
+            row._state.adding, row._state.db = False, connection.alias
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, a) for a in attnames])
 
 
 def _insert_items(rows):
