@@ -3,7 +3,7 @@ actions, CSV/XLSX import and export, and the coverage page with its SVG bar char
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
@@ -113,10 +113,26 @@ class FacilityForm(forms.ModelForm):
         pass  # the service checks duplicates (Facility and Organisation codes) with a Chinese message
 
 
+class DiseaseRequestForm(forms.ModelForm):
+    class Meta:
+        model = FacilityDisease
+        fields = ["disease"]
+
+    def validate_unique(self):
+        pass  # request_disease decides: a revoked service may be requested again, a live one is a conflict
+
+
+class DiseaseRequestFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        pass
+
+
 class FacilityDiseaseInline(admin.TabularInline):
     """Chronic-disease services: a new row is a request (pending); confirm/revoke are actions."""
 
     model = FacilityDisease
+    form = DiseaseRequestForm
+    formset = DiseaseRequestFormSet
     fields = ("disease", "status", "confirmed_by", "confirmed_at")
     readonly_fields = ("status", "confirmed_by", "confirmed_at")
     extra = 0
@@ -206,8 +222,21 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     def has_export_permission(self, request):
         return request.user.is_active and request.user.is_staff
 
-    def get_export_queryset(self, request):
-        return super().get_export_queryset(request)
+    def process_result(self, result, request):
+        """After confirm: the file is checked again inside the write; if something changed since the preview
+        (another import, a new county code), nothing was saved and the rows are shown."""
+        if result.has_validation_errors():
+            for row in result.invalid_rows[:20]:
+                for errors in row.error_dict.values():
+                    for message in errors:
+                        messages.error(request, f"第 {row.number} 行：{message}")
+            messages.error(request, "文件未导入：以上各行有误，整个文件未写入。")
+            return HttpResponseRedirect(reverse("admin:facilities_facility_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(request, f"导入完成：新增 {totals['new']}，更新 {totals['update']}，未变 {totals['skip']}。")
 
     # -- writes go through the services --
     def save_model(self, request, obj, form, change):

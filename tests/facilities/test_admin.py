@@ -126,3 +126,18 @@ def test_the_add_form_shows_a_bad_code_in_chinese_and_saves_nothing(admin_client
     assert response.status_code == 200
     assert "首字母应为 H" in response.content.decode()
     assert not Facility.objects.exists()
+
+
+def test_a_revoked_disease_can_be_requested_again_inline_and_a_live_one_is_refused_with_a_message(
+        admin_client_for, facilities):
+    FacilityDiseaseFactory(facility=facilities, disease=ChronicDiseaseFactory(code="M03900"), status="revoked")
+    client = admin_client_for("320508")
+    data = change_data(facilities, **{
+        "diseases-TOTAL_FORMS": "2", "diseases-0-disease": "M03900", "diseases-0-facility": "H32050800001",
+        "diseases-1-disease": "M07800", "diseases-1-facility": "H32050800001",
+    })
+    response = client.post(f"{LIST}H32050800001/change/", data, follow=True)
+    assert response.status_code == 200
+    assert FacilityDisease.objects.get(facility_id="H32050800001", disease_id="M03900").status == "pending"
+    assert FacilityDisease.objects.get(facility_id="H32050800001", disease_id="M07800").status == "confirmed"
+    assert "已有尿毒症透析的开通记录" in response.content.decode()

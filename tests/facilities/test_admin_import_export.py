@@ -95,3 +95,23 @@ def test_an_exported_xlsx_file_imports_back_unchanged(admin_client_for):
     assert [c.value for c in sheet[1]] == IMPORT_COLUMNS
     response = upload(client, None, name="back.xlsx", fmt=XLSX_FORMAT, content=response.content)
     assert [row.import_type for row in response.context["result"].valid_rows()] == ["skip"]
+
+
+def test_a_file_that_became_bad_after_the_preview_saves_nothing_on_confirm(admin_client_for):
+    from apps.facilities.models import ChronicDisease
+
+    client = admin_client_for("320500")
+    response = upload(client, [import_row("H32050800001"), import_row("H32050800002", chronic_diseases="M08300")])
+    ChronicDisease.objects.filter(code="M08300").update(active=False)  # withdrawn from the catalogue meanwhile
+    response = client.post(PROCESS, {**response.context["confirm_form"].initial}, follow=True)
+    text = response.content.decode()
+    assert "第 3 行" in text and "整个文件未写入" in text
+    assert not Facility.objects.exists()
+
+
+def test_the_success_message_counts_in_chinese(admin_client_for):
+    FacilityFactory(code="H32050800001", name="旧名")
+    client = admin_client_for("320500")
+    response = upload(client, [import_row("H32050800001"), import_row("H32050800002")])
+    response = client.post(PROCESS, {**response.context["confirm_form"].initial}, follow=True)
+    assert "导入完成：新增 1，更新 1，未变 0。" in response.content.decode()
