@@ -24,11 +24,11 @@ def seed(ctx):
             Region.objects.county_level().filter(code__range=code_range(province[:2]))
             .order_by("code").values_list("code", "name", "pooling_area_id")
         )
-        covered_count = round(len(units) * share)
         first_in_area: set = set()
         made[province], pharmacies[province] = [], []
         for i, (code, name, area) in enumerate(units):
-            if i < covered_count:
+            covered = int((i + 1) * share) > int(i * share)  # spread evenly over the cities
+            if covered:
                 hospital = f"H{code}00001"
                 diseases = []
                 if area not in first_in_area:
@@ -44,7 +44,7 @@ def seed(ctx):
                 pharmacies[province].append(f"P{code}00001")
             elif i % 3 == 1:
                 rows.append(_row(f"H{code}00002", f"{name}中心卫生院", "hospital", "1", "suspended", True, True, []))
-            if i < covered_count and i % 5 == 0:
+            if covered and i % 5 == 0:
                 rows.append(_row(f"P{code}00002", f"{name}连锁药房", "pharmacy", "0", "active", False, True,
                                  ["M03900"]))
                 pharmacies[province].append(f"P{code}00002")
