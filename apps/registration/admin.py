@@ -36,7 +36,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.CAP + 1].count()
+        return self.object_list.order_by()[: self.CAP + 1].count()
 
 
 def is_reviewer(request) -> bool:
@@ -175,7 +175,8 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
         return obj.person.commitment_banned_until or "—"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
+        # all the joins here: the changelist skips list_select_related once a queryset has select_related
+        return super().get_queryset(request).select_related("person", "destination_region")
 
     # --- permissions ---
     def has_review_permission(self, request):

@@ -159,7 +159,7 @@ class RegistrationEvent(models.Model):
 
 
 class ReferenceSequence(models.Model):
-    """The last reference number handed out on one day (references read ``BA`` + date + 5 digits)."""
+    """The last reference number handed out on one day, where there is no database sequence (SQLite)."""
 
     day = models.DateField("日期", primary_key=True)
     last = models.PositiveIntegerField("最后序号", default=0)

@@ -273,12 +273,24 @@ def _lock_person(*, id_number, name, phone, insurance_type, insured) -> InsuredP
     return person
 
 
+REFERENCE_SEQUENCE = "registration_reference_seq"  # created by migration 0003 on PostgreSQL
+
+
 def next_reference(day: dt.date) -> str:
-    """``BA`` + the date + a 6-digit number of the day: unique and easy to read out on the phone."""
-    seq, _ = ReferenceSequence.objects.select_for_update().get_or_create(day=day)
-    ReferenceSequence.objects.filter(day=day).update(last=F("last") + 1)
-    seq.refresh_from_db(fields=["last"])
-    return f"BA{day:%Y%m%d}{seq.last:06d}"
+    """``BA`` + the date + an 8-digit number: unique, and easy to read out on the phone.
+
+    On PostgreSQL the number comes from a sequence (no lock: submissions never wait for one another; gaps
+    are harmless); elsewhere from a per-day counter row. Within one day the numbers never repeat."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [REFERENCE_SEQUENCE])
+            number = cursor.fetchone()[0]
+    else:
+        seq, _ = ReferenceSequence.objects.select_for_update().get_or_create(day=day)
+        ReferenceSequence.objects.filter(day=day).update(last=F("last") + 1)
+        seq.refresh_from_db(fields=["last"])
+        number = seq.last
+    return f"BA{day:%Y%m%d}{number % 10**8:08d}"
 
 
 def _event(registration, actor, organisation, from_status, to_status, reason) -> RegistrationEvent:

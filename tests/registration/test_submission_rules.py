@@ -1,6 +1,7 @@
 """What a valid submission becomes: derived scope, default validity, instant approval, and the rules that
 hold across submissions (overlap, commitment ban)."""
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -69,10 +70,11 @@ def test_the_person_is_recorded_with_birth_date_and_sex_from_the_id_number():
     assert person.sex == ("M" if int(person.id_number[16]) % 2 else "F")
 
 
-def test_the_reference_is_ba_with_the_date_and_a_number_of_the_day():
+def test_the_reference_is_ba_with_the_date_and_a_growing_number():
     first, second = submit(), submit()
-    assert first.reference == f"BA{TODAY:%Y%m%d}000001"
-    assert second.reference == f"BA{TODAY:%Y%m%d}000002"
+    assert re.fullmatch(rf"BA{TODAY:%Y%m%d}\d{{8}}", first.reference)
+    assert second.reference[:10] == first.reference[:10]
+    assert int(second.reference[10:]) > int(first.reference[10:])
 
 
 def test_instant_approval_applies_where_the_pooling_area_has_it_on():
