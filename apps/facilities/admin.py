@@ -225,7 +225,9 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     def process_result(self, result, request):
         """After confirm: the file is checked again inside the write; if something changed since the preview
         (another import, a new county code), nothing was saved and the rows are shown."""
-        if result.has_validation_errors():
+        if result.has_validation_errors() or result.has_errors():
+            for error in result.base_errors:
+                messages.error(request, str(error.error))
             for row in result.invalid_rows[:20]:
                 for errors in row.error_dict.values():
                     for message in errors:

@@ -2,8 +2,9 @@
 same service as ``manage.py import_facilities`` (one rule set, bulk reads and writes, all or nothing)."""
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.results import Result, RowResult
+from import_export.results import Error, Result, RowResult
 
+from apps.core.errors import DomainError
 from apps.regions.scope import org_of
 
 from .models import Facility
@@ -61,8 +62,12 @@ class FacilityResource(resources.ModelResource):
         user = kwargs.get("user")
         org = org_of(user)
         rows = rows_from_dataset(dataset)
-        report = import_facilities(rows=rows, by=org, actor=user, dry_run=dry_run)
         result = Result()
+        try:
+            report = import_facilities(rows=rows, by=org, actor=user, dry_run=dry_run)
+        except DomainError as exc:
+            result.append_base_error(Error(exc))
+            return result
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(rows)
         by_line: dict[int, dict] = {}

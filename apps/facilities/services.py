@@ -3,7 +3,7 @@ and the bulk import shared by the admin and ``manage.py import_facilities``."""
 import re
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.core import audit
@@ -371,7 +371,11 @@ def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: boo
         {"new": report.created, "update": report.updated, "skip": report.unchanged}[kind_of_row].append(code)
     if dry_run:
         return report
-    _write_import(parsed, existing, by, actor, report)
+    try:
+        _write_import(parsed, existing, by, actor, report)
+    except IntegrityError:
+        # another import created or changed the same facilities between our read and our write
+        raise Conflict("导入期间有其他导入同时写入了相同的机构，整个文件未导入，请重试。")
     return report
 
 
