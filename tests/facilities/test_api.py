@@ -115,3 +115,9 @@ def test_national_must_name_a_province_and_a_bad_code_is_a_400(api_for):
     response = client.get("/api/v1/coverage/")
     assert response.status_code == 400 and "province" in response.json()
     assert client.get("/api/v1/coverage/", {"province": "320500"}).status_code == 400
+
+
+def test_the_api_root_links_facilities_and_coverage(api_for):
+    body = api_for("000000").get("/api/v1/").json()
+    assert body["facilities"].endswith("/api/v1/facilities/")
+    assert body["coverage"].endswith("/api/v1/coverage/")
