@@ -20,6 +20,8 @@ IMPORT_COLUMNS = ["code", "name", "kind", "level", "region", "address", "status"
                   "chronic_diseases"]
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f", ""}
+NAME_MAX = Facility._meta.get_field("name").max_length
+ADDRESS_MAX = Facility._meta.get_field("address").max_length
 
 
 # --- validation shared by single writes and the import ------------------------------------------------
@@ -284,6 +286,10 @@ def _parse_row(raw: dict, line: int, counties: set, diseases: dict, by, errors: 
     name = get("name")
     if not name:
         errors.append(RowError(line, "name", "机构名称不能为空。"))
+    elif len(name) > NAME_MAX:
+        errors.append(RowError(line, "name", f"机构名称不能超过 {NAME_MAX} 个字符。"))
+    if len(get("address")) > ADDRESS_MAX:
+        errors.append(RowError(line, "address", f"地址不能超过 {ADDRESS_MAX} 个字符。"))
     level = get("level") or FacilityLevel.UNRATED
     if level not in FacilityLevel.values:
         errors.append(RowError(line, "level", f"机构等级应为 3、2、1 或 0（未定级），实为“{level}”。"))

@@ -32,11 +32,12 @@ def test_every_bad_row_is_listed_with_its_reason_in_chinese():
         import_row("H32050800005", inpatient="maybe"),        # not a boolean
         import_row("H32050800006", level="5"),                # unknown level
         import_row("H32050800007", region="320583"),          # region disagrees with the code
-        import_row("H32050800008"),                           # fine
+        import_row("H32050800008", name="医" * 129),          # too long for the register
+        import_row("H32050800009"),                           # fine
     ]
     report = import_facilities(rows=rows, by=org("320500"))
     messages = {e.line: e.message for e in report.errors}
-    assert report.bad_lines == [2, 3, 4, 5, 6, 7, 8]
+    assert report.bad_lines == [2, 3, 4, 5, 6, 7, 8, 9]
     assert "首字母应为 H" in messages[2]
     assert "不是现行的县级行政区划" in messages[3]
     assert "长度应为 12 位" in messages[4]
@@ -44,6 +45,7 @@ def test_every_bad_row_is_listed_with_its_reason_in_chinese():
     assert "true 或 false" in messages[6]
     assert "机构等级" in messages[7]
     assert "不一致" in messages[8]
+    assert "不能超过 128 个字符" in messages[9]
     assert not Facility.objects.exists()
 
 
