@@ -66,6 +66,13 @@ def _choice(value: str, choices, field_name: str, label: str):
         raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}。", field=field_name)
 
 
+def _check_name(name):
+    if not (name or "").strip():
+        raise ValidationFailed("机构名称不能为空。", field="name")
+    if len(name.strip()) > NAME_MAX:
+        raise ValidationFailed(f"机构名称不能超过 {NAME_MAX} 个字符。", field="name")
+
+
 def _sync_organisation(facility: Facility) -> Organisation:
     """Create or update the fifth-tier organisation a facility's staff and systems act for."""
     parent = Organisation.objects.get(code=facility.region_id)
@@ -85,8 +92,7 @@ def check_registration(*, by: Organisation | None, code: str, kind: str, name: s
     problem = code_problem(code, kind, county_codes([code[1:7]]))
     if problem:
         raise ValidationFailed(problem, field="code")
-    if not (name or "").strip():
-        raise ValidationFailed("机构名称不能为空。", field="name")
+    _check_name(name)
     _check_scope(by, code[1:7])
     if Facility.objects.filter(code=code).exists() or Organisation.objects.filter(code=code).exists():
         raise ValidationFailed(f"机构编码 {code} 已登记，不能重复登记。", field="code")
@@ -101,6 +107,8 @@ def register_facility(*, by: Organisation | None, actor=None, code: str, name: s
     code = check_registration(by=by, code=code, kind=kind, name=name)
     _choice(level, FacilityLevel, "level", "机构等级")
     _choice(status, FacilityStatus, "status", "状态")
+    if len(address or "") > ADDRESS_MAX:
+        raise ValidationFailed(f"地址不能超过 {ADDRESS_MAX} 个字符。", field="address")
     facility = Facility(code=code, name=name.strip(), kind=kind, level=level, region_id=code[1:7],
                         address=address, status=status, inpatient=inpatient, outpatient=outpatient)
     facility.organisation = _sync_organisation(facility)
@@ -127,8 +135,10 @@ def update_facility(*, by: Organisation | None, actor=None, code: str, **changes
         _choice(changes["level"], FacilityLevel, "level", "机构等级")
     if "status" in changes:
         _choice(changes["status"], FacilityStatus, "status", "状态")
-    if "name" in changes and not (changes["name"] or "").strip():
-        raise ValidationFailed("机构名称不能为空。", field="name")
+    if "name" in changes:
+        _check_name(changes["name"])
+    if len(changes.get("address") or "") > ADDRESS_MAX:
+        raise ValidationFailed(f"地址不能超过 {ADDRESS_MAX} 个字符。", field="address")
     before = {k: getattr(facility, k) for k in changes}
     for k, v in changes.items():
         setattr(facility, k, v)
