@@ -84,6 +84,18 @@ def _touched(a: str, since) -> str:
     return f"{a}.id_number IN (SELECT n.id_number FROM {S} n WHERE n.created_at >= %(since)s)"
 
 
+def _pairs(select: str, on: str, where: str, since) -> str:
+    """A self-join of settlements ``a``–``b`` where either side is new.
+
+    Incrementally it is two joins, each driven by the few new rows (found by arrival time, their partners by
+    the person index), instead of one join over the whole table with ``a is new OR b is new``."""
+    if since is None:
+        return f"SELECT {select} FROM {S} a JOIN {S} b ON {on} WHERE {where}"
+    new = f"(SELECT * FROM {S} WHERE created_at >= %(since)s)"
+    return (f"SELECT {select} FROM {new} a JOIN {S} b ON {on} WHERE {where} UNION ALL "
+            f"SELECT {select} FROM {S} a JOIN {new} b ON {on} WHERE {where}")
+
+
 def _int(params: dict, key: str, default: int) -> int:
     return int(params.get(key, default))
 
@@ -128,29 +140,26 @@ def inpatient_overlap(d: Dialect, p: dict, since) -> Built:
     """Two inpatient stays of one person whose days overlap (discharge day = next admission day is a transfer)."""
     overlap = d.days_between(d.least("a.service_end", "b.service_end"),
                              d.greatest("a.service_start", "b.service_start"))
-    sql = f"""
-    SELECT a.id AS sid, b.number AS ekey, {overlap} AS score,
-           {d.json(other="b.number", other_facility="b.facility_id", other_start="b.service_start",
-                   other_end="b.service_end", overlap_days=overlap)} AS detail
-    FROM {S} a JOIN {S} b ON b.id_number = a.id_number AND b.id <> a.id
-    WHERE a.visit_type = 'inpatient' AND b.visit_type = 'inpatient' AND {_live("a")} AND {_live("b")}
-      AND a.service_start < b.service_end AND b.service_start < a.service_end
-      AND ({_new("a", since)} OR {_new("b", since)})
-    """
+    sql = _pairs(
+        f"""a.id AS sid, b.number AS ekey, {overlap} AS score,
+            {d.json(other="b.number", other_facility="b.facility_id", other_start="b.service_start",
+                    other_end="b.service_end", overlap_days=overlap)} AS detail""",
+        "b.id_number = a.id_number AND b.id <> a.id",
+        f"""a.visit_type = 'inpatient' AND b.visit_type = 'inpatient' AND {_live("a")} AND {_live("b")}
+            AND a.service_start < b.service_end AND b.service_start < a.service_end""", since)
     return Built(sql, {})
 
 
 def same_day_cities(d: Dialect, p: dict, since) -> Built:
     """Outpatient visits of one person in two different cities (first four digits of the county) on one day."""
-    sql = f"""
-    SELECT a.id AS sid, b.number AS ekey, 1 AS score,
-           {d.json(other="b.number", day="a.service_start", region="a.treatment_region_id",
-                   other_region="b.treatment_region_id", other_facility="b.facility_id")} AS detail
-    FROM {S} a JOIN {S} b ON b.id_number = a.id_number AND b.service_start = a.service_start AND b.id <> a.id
-    WHERE a.visit_type IN {d.in_list("types")} AND b.visit_type IN {d.in_list("types")}
-      AND substr(a.treatment_region_id, 1, 4) <> substr(b.treatment_region_id, 1, 4)
-      AND {_live("a")} AND {_live("b")} AND ({_new("a", since)} OR {_new("b", since)})
-    """
+    sql = _pairs(
+        f"""a.id AS sid, b.number AS ekey, 1 AS score,
+            {d.json(other="b.number", day="a.service_start", region="a.treatment_region_id",
+                    other_region="b.treatment_region_id", other_facility="b.facility_id")} AS detail""",
+        "b.id_number = a.id_number AND b.service_start = a.service_start AND b.id <> a.id",
+        f"""a.visit_type IN {d.in_list("types")} AND b.visit_type IN {d.in_list("types")}
+            AND substr(a.treatment_region_id, 1, 4) <> substr(b.treatment_region_id, 1, 4)
+            AND {_live("a")} AND {_live("b")}""", since)
     return Built(sql, {"types": json.dumps(list(p.get("visit_types", ["outpatient", "chronic"])))})
 
 
@@ -196,30 +205,27 @@ def drug_oversupply(d: Dialect, p: dict, since) -> Built:
 
 def duplicate(d: Dialect, p: dict, since) -> Built:
     """The same person, facility, day and total amount settled twice: both sides flagged."""
-    sql = f"""
-    SELECT a.id AS sid, b.number AS ekey, 1 AS score,
-           {d.json(other="b.number", day="a.service_start", total_amount=d.money("a.total_amount"),
-                   facility="a.facility_id")} AS detail
-    FROM {S} a JOIN {S} b ON b.id_number = a.id_number AND b.service_start = a.service_start
-                         AND b.facility_id = a.facility_id AND b.total_amount = a.total_amount AND b.id <> a.id
-    WHERE {_live("a")} AND {_live("b")} AND ({_new("a", since)} OR {_new("b", since)})
-    """
+    sql = _pairs(
+        f"""a.id AS sid, b.number AS ekey, 1 AS score,
+            {d.json(other="b.number", day="a.service_start", total_amount=d.money("a.total_amount"),
+                    facility="a.facility_id")} AS detail""",
+        "b.id_number = a.id_number AND b.service_start = a.service_start AND b.facility_id = a.facility_id "
+        "AND b.total_amount = a.total_amount AND b.id <> a.id",
+        f"""{_live("a")} AND {_live("b")}""", since)
     return Built(sql, {})
 
 
 def readmission(d: Dialect, p: dict, since) -> Built:
     """Admitted again at the same facility within ``max_gap_days`` of a discharge (分解住院): the readmission."""
     gap = d.days_between("b.service_start", "a.service_end")
-    sql = f"""
-    SELECT b.id AS sid, a.number AS ekey, {gap} AS score,
-           {d.json(previous="a.number", previous_discharge="a.service_end", admission="b.service_start",
-                   gap_days=gap, max_gap_days="%(gap)s")} AS detail
-    FROM {S} a JOIN {S} b ON b.id_number = a.id_number AND b.facility_id = a.facility_id AND b.id <> a.id
-    WHERE a.visit_type = 'inpatient' AND b.visit_type = 'inpatient' AND {_live("a")} AND {_live("b")}
-      AND b.service_start >= a.service_end AND {gap} <= %(gap)s
-      AND (b.service_start > a.service_start OR b.id > a.id)
-      AND ({_new("a", since)} OR {_new("b", since)})
-    """
+    sql = _pairs(
+        f"""b.id AS sid, a.number AS ekey, {gap} AS score,
+            {d.json(previous="a.number", previous_discharge="a.service_end", admission="b.service_start",
+                    gap_days=gap, max_gap_days="%(gap)s")} AS detail""",
+        "b.id_number = a.id_number AND b.facility_id = a.facility_id AND b.id <> a.id",
+        f"""a.visit_type = 'inpatient' AND b.visit_type = 'inpatient' AND {_live("a")} AND {_live("b")}
+            AND b.service_start >= a.service_end AND {gap} <= %(gap)s
+            AND (b.service_start > a.service_start OR b.id > a.id)""", since)
     return Built(sql, {"gap": _int(p, "max_gap_days", 14)})
 
 
