@@ -25,7 +25,7 @@ from .models import Channel, InsuredPerson, Registration, RegistrationEvent, Sta
 from .resources import IMPORT_COLUMNS, RegistrationExportResource, RegistrationImportResource
 from .selectors import documents_overdue_q, in_subtree
 
-REFERENCE = re.compile(r"^BA\d{6,18}$")
+REFERENCE = re.compile(r"^BA[0-9A-Z-]{4,18}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 

@@ -30,7 +30,7 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
     filterset_class = RegistrationFilter
     pagination_class = RegistrationPagination
     lookup_field = "reference"
-    lookup_value_regex = "[A-Za-z0-9]+"
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("events__organisation")
