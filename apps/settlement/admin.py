@@ -105,6 +105,7 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     paginator = CappedCountPaginator
     list_per_page = 100
     inlines = [SettlementItemInline]
+    actions = ["reverse_selected"]
     fieldsets = (
         ("结算", {"fields": ("number", "masked_id_number", "name", "insured_region", "facility",
                              "treatment_region", "visit_type", "disease_code", "service_start", "service_end",
@@ -138,6 +139,26 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if len(term) == 18 and idnumbers.is_valid(term):
             return queryset.filter(id_number=term), False
         return queryset.filter(number=search_term.strip()), False
+
+    @admin.action(description="冲正（退费）所选结算")
+    def reverse_selected(self, request, queryset):
+        """Asks for the reason first; each settlement then goes through ``reverse_settlement``."""
+        if "reason" not in request.POST:
+            context = {**self.admin_site.each_context(request), "title": "冲正所选结算", "opts": self.model._meta,
+                       "settlements": queryset[:100], "action": "reverse_selected",
+                       "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+            return TemplateResponse(request, "admin/settlement/settlement/reverse.html", context)
+        done = 0
+        for number in queryset.values_list("number", flat=True)[:100]:
+            try:
+                services.reverse_settlement(actor=request.user, organisation=org_of(request.user), number=number,
+                                            reason=request.POST.get("reason", ""))
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{number}：{exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"已冲正{done}笔结算。", messages.SUCCESS)
+        return None
 
     @admin.display(description="身份证号码")
     def masked_id_number(self, obj):

@@ -119,3 +119,21 @@ def test_the_province_start_page_shows_clearing_work_and_prepayment_warnings(adm
     assert "95.0%" in page and "yidi-red" in page
     assert "95.0%" in admin_client_for("320000").get("/admin/").content.decode()
     assert "95.0%" not in admin_client_for("440000").get("/admin/").content.decode()
+
+
+def test_staff_reverse_a_settlement_from_the_list_with_a_reason(admin_client_for):
+    s = SettlementFactory()
+    client = admin_client_for("320500")
+    ask = client.post(LIST, {"action": "reverse_selected", "_selected_action": [s.pk]})
+    assert "冲正原因" in ask.content.decode()
+    client.post(LIST, {"action": "reverse_selected", "_selected_action": [s.pk], "reason": "患者退费"})
+    s.refresh_from_db()
+    assert s.reversed_at is not None and s.reversal_reason == "患者退费"
+
+
+def test_the_insured_side_cannot_reverse_from_the_admin(admin_client_for):
+    s = SettlementFactory()
+    admin_client_for("310000").post(LIST, {"action": "reverse_selected", "_selected_action": [s.pk],
+                                           "reason": "退费"})
+    s.refresh_from_db()
+    assert s.reversed_at is None
