@@ -15,7 +15,7 @@ from apps.settlement.models import Settlement
 
 from . import services
 from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
-from .rules import RULES
+from .rules import RULES, Dialect
 
 
 def _may_edit_catalogue(request) -> bool:
@@ -33,6 +33,16 @@ class RuleForm(forms.ModelForm):
         if not isinstance(params, dict):
             raise forms.ValidationError("参数应为 JSON 对象，例如 {\"max_visits\": 8}。")
         return params
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("code") or getattr(self.instance, "code", None)
+        if code in RULES and isinstance(data.get("params"), dict):
+            try:  # build the statement once: thresholds must be numbers, lists must be lists
+                RULES[code](Dialect("postgresql"), data["params"], None)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise forms.ValidationError(f"参数无法使用：{exc}") from None
+        return data
 
     def clean_code(self):
         code = self.cleaned_data["code"]

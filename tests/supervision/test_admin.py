@@ -97,3 +97,13 @@ def test_the_settlement_page_helper_says_why_a_settlement_was_flagged(flags):
     html = str(settlement_flags_html(flag.settlement))
     assert "分解住院" in html and flag.detail["previous"] in html and f"/admin/supervision/flag/{flag.pk}/" in html
     assert list(flags_for_settlement(flag.settlement, org("440000"))) == []
+
+
+def test_a_threshold_that_is_not_a_number_is_refused(admin_client_for):
+    from apps.supervision.models import Rule
+
+    response = admin_client_for("000000").post("/admin/supervision/rule/FREQUENT_OUTPATIENT/change/", {
+        "name": "门诊就诊过频", "description": "", "params": '{"max_visits": "很多"}', "severity": "high",
+        "enabled": "on"})
+    assert response.status_code == 200 and "参数无法使用" in response.content.decode()
+    assert Rule.objects.get(code="FREQUENT_OUTPATIENT").params["max_visits"] == 8
