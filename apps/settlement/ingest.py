@@ -18,6 +18,7 @@ ITEM_CATEGORIES = frozenset(ItemCategory.values)
 DISEASE_CODE = re.compile(r"^M\d{5}$")
 REGION_CODE = re.compile(r"^\d{6}$")
 MAX_MONEY = Decimal("999999999999.99")
+CLOCK_SKEW = dt.timedelta(minutes=10)  # the reporting system's clock may run a little ahead
 MONEY_FIELDS = ("total_amount", "eligible_amount", "fund_paid", "account_paid", "cash_paid")
 
 
@@ -180,6 +181,8 @@ def parse_settlement(data) -> tuple[dict, dict]:
         errors.add("service_end", "出院/就诊结束日期不能早于入院/就诊日期。")
     if c["service_end"] and c["settled_at"] and timezone.localtime(c["settled_at"]).date() < c["service_end"]:
         errors.add("settled_at", "结算时间不能早于出院/就诊结束日期。")
+    if c["settled_at"] and c["settled_at"] > timezone.now() + CLOCK_SKEW:
+        errors.add("settled_at", "结算时间不能晚于当前时间。")
     return c, dict(errors)
 
 

@@ -25,6 +25,7 @@ def post(client, **fields):
     ({"id_number": "310115196005170010"}, "id_number"),
     ({"insured_region": "999999"}, "insured_region"),
     ({"total_amount": 100.0}, "total_amount"),
+    ({"service_end": "2099-01-02", "settled_at": "2099-01-02T10:00:00+08:00"}, "settled_at"),
 ])
 def test_invalid_content_is_refused_with_the_field_at_fault(hospital_api, hospital, fields, field):
     response = post(hospital_api, facility=hospital.code, **fields)
