@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from apps.core import audit, idnumbers
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -96,7 +97,7 @@ def _as_date(value, field: str, fail) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        fail(field, "日期格式应为 YYYY-MM-DD。")
+        fail(field, _("日期格式应为 YYYY-MM-DD。"))
         return None
 
 
@@ -144,50 +145,52 @@ def submit_registration(*, actor, organisation, channel: str, data: dict, today:
 
     id_number = idnumbers.normalise(data.get("id_number"))
     if (error := idnumbers.id_number_error(id_number)):
-        fail("id_number", error)
+        fail("id_number", _(error))
     name = str(data.get("name") or "").strip()
     if not name:
-        fail("name", "请填写姓名。")
+        fail("name", _("请填写姓名。"))
     elif len(name) > 64:
-        fail("name", "姓名不能超过64个字符。")
+        fail("name", _("姓名不能超过64个字符。"))
     phone = str(data.get("phone") or "").strip()
     if not PHONE.match(phone):
-        fail("phone", "手机号码应为11位中国大陆手机号码。")
+        fail("phone", _("手机号码应为11位中国大陆手机号码。"))
     insurance_type = data.get("insurance_type")
     if insurance_type not in InsuranceType.values:
-        fail("insurance_type", "请选择险种（职工医保或城乡居民医保）。")
+        fail("insurance_type", _("请选择险种（职工医保或城乡居民医保）。"))
     category = data.get("category")
     if category not in Category.values:
-        fail("category", "请选择备案类别。")
+        fail("category", _("请选择备案类别。"))
 
     insured = _region(data.get("insured_region"))
     pooling = insured.pooling_area if insured else None
     if insured is None:
-        fail("insured_region", f"参保地区划代码「{data.get('insured_region') or ''}」不存在，请填写6位行政区划代码。")
+        fail("insured_region", _("参保地区划代码「%(code)s」不存在，请填写6位行政区划代码。")
+             % {"code": data.get("insured_region") or ""})
     elif pooling is None:
-        fail("insured_region", "参保地须为县（区）或参保统筹区，不能是未实行省级统筹的整个省份。")
+        fail("insured_region", _("参保地须为县（区）或参保统筹区，不能是未实行省级统筹的整个省份。"))
 
     dest = _region(data.get("destination_region"))
     if dest is None:
         fail("destination_region",
-             f"就医地区划代码「{data.get('destination_region') or ''}」不存在，请填写省或地市的6位代码。")
+             _("就医地区划代码「%(code)s」不存在，请填写省或地市的6位代码。") % {"code": data.get("destination_region") or ""})
     elif dest.level not in (Level.PROVINCE, Level.CITY):
-        fail("destination_region", "就医地须为省或地市，不能是县（区）或单个医院。")
+        fail("destination_region", _("就医地须为省或地市，不能是县（区）或单个医院。"))
     elif pooling is not None and _overlaps(dest, pooling):
-        fail("destination_region", f"就医地须在参保统筹区（{pooling.name}）以外。")
+        fail("destination_region", _("就医地须在参保统筹区（%(area)s）以外。") % {"area": pooling.name})
 
     start = _as_date(data.get("start_date"), "start_date", fail) or today
     end = _as_date(data.get("end_date"), "end_date", fail)
     retroactive_reason = str(data.get("retroactive_reason") or "").strip()
     if start < today and not retroactive_reason:
-        fail("retroactive_reason", "开始日期早于今天的，属于补办备案，须填写补办原因。")
+        fail("retroactive_reason", _("开始日期早于今天的，属于补办备案，须填写补办原因。"))
     if len(retroactive_reason) > 255:
-        fail("retroactive_reason", "补办原因不能超过255个字符。")
+        fail("retroactive_reason", _("补办原因不能超过255个字符。"))
     default_end = default_end_date(category, start) if category in Category.values else None
     if end is not None and end < start:
-        fail("end_date", "有效期结束日期不得早于开始日期。")
+        fail("end_date", _("有效期结束日期不得早于开始日期。"))
     elif end is not None and default_end is not None and end < default_end:
-        fail("end_date", f"临时外出就医备案有效期不得少于{temporary_min_months()}个月（结束日期最早为 {default_end}）。")
+        fail("end_date", _("临时外出就医备案有效期不得少于%(months)s个月（结束日期最早为 %(end)s）。")
+             % {"months": temporary_min_months(), "end": default_end})
     if end is None:
         end = default_end
 
@@ -196,20 +199,20 @@ def submit_registration(*, actor, organisation, channel: str, data: dict, today:
     documents_owed = str(data.get("documents_owed") or "").strip()
     documents_due = _as_date(data.get("documents_due"), "documents_due", fail)
     if not commitment_signed and not documents_provided:
-        fail("commitment_signed", "未提交证明材料的，须签署个人承诺书（承诺制备案）。")
+        fail("commitment_signed", _("未提交证明材料的，须签署个人承诺书（承诺制备案）。"))
     if documents_owed and not commitment_signed:
-        fail("commitment_signed", "容缺后补须签署个人承诺书，承诺在期限内补交材料。")
+        fail("commitment_signed", _("容缺后补须签署个人承诺书，承诺在期限内补交材料。"))
     if len(documents_owed) > 255:
-        fail("documents_owed", "待补材料不能超过255个字符。")
+        fail("documents_owed", _("待补材料不能超过255个字符。"))
     if documents_due is not None and not documents_owed:
-        fail("documents_owed", "填写了补交截止日期的，请写明待补交的材料。")
+        fail("documents_owed", _("填写了补交截止日期的，请写明待补交的材料。"))
     if documents_owed:
         documents_due = documents_due or today + dt.timedelta(days=_conf("YIDI_DOCUMENTS_DUE_DAYS", 30))
         if documents_due < today:
-            fail("documents_due", "材料补交截止日期不得早于今天。")
+            fail("documents_due", _("材料补交截止日期不得早于今天。"))
 
     if not errors and organisation is not None and not covers_region(organisation, insured.code):
-        raise NotAllowed("只能为本辖区参保人员办理备案。", field="insured_region")
+        raise NotAllowed(_("只能为本辖区参保人员办理备案。"), field="insured_region")
     if errors:
         field, messages = next(iter(errors.items()))
         raise ValidationFailed(messages[0], field=field, errors=errors)
@@ -220,7 +223,8 @@ def submit_registration(*, actor, organisation, channel: str, data: dict, today:
                               insured=insured)
         if commitment_based and person.commitment_banned_until and person.commitment_banned_until >= today:
             raise ValidationFailed(
-                f"因逾期未补交材料，{person.commitment_banned_until:%Y-%m-%d} 前不能以承诺制办理备案，请提交证明材料。",
+                _("因逾期未补交材料，%(until)s 前不能以承诺制办理备案，请提交证明材料。")
+                % {"until": f"{person.commitment_banned_until:%Y-%m-%d}"},
                 field="commitment_signed",
             )
         clash = Registration.objects.filter(_same_destination_q(dest), person=person, status__in=ACTIVE_STATUSES)
@@ -228,7 +232,7 @@ def submit_registration(*, actor, organisation, channel: str, data: dict, today:
         if end is not None:
             clash = clash.filter(start_date__lte=end)
         if clash.exists():
-            raise ValidationFailed("该参保人员已有同一就医地、有效期重叠的备案（待审核或已备案），不能重复备案。",
+            raise ValidationFailed(_("该参保人员已有同一就医地、有效期重叠的备案（待审核或已备案），不能重复备案。"),
                                    field="destination_region")
 
         registration = Registration.objects.create(
@@ -286,7 +290,7 @@ def next_reference(day: dt.date) -> str:
             cursor.execute("SELECT nextval(%s)", [REFERENCE_SEQUENCE])
             number = cursor.fetchone()[0]
     else:
-        seq, _ = ReferenceSequence.objects.select_for_update().get_or_create(day=day)
+        seq, _created = ReferenceSequence.objects.select_for_update().get_or_create(day=day)
         ReferenceSequence.objects.filter(day=day).update(last=F("last") + 1)
         seq.refresh_from_db(fields=["last"])
         number = seq.last
@@ -320,17 +324,25 @@ def _for_insured_side(reference: str, *, actor, organisation) -> Registration:
     if organisation is not None:
         qs = scoped(qs, organisation)
     elif not (actor is None or getattr(actor, "is_superuser", False)):
-        raise NotFound("未找到该备案。")
+        raise NotFound(_("未找到该备案。"))
     registration = qs.filter(reference=str(reference or "").strip().upper()).first()
     if registration is None:
-        raise NotFound("未找到该备案。")
+        raise NotFound(_("未找到该备案。"))
     if organisation is not None and not covers_region(organisation, registration.insured_region_id):
-        raise NotAllowed("只有参保地经办机构可以审核或撤销此备案，就医地只能查看。")
+        raise NotAllowed(_("只有参保地经办机构可以审核或撤销此备案，就医地只能查看。"))
     return registration
 
 
+REFUSALS = {
+    "approve": gettext_lazy("备案 %(reference)s 当前状态为「%(status)s」，不能批准。"),
+    "reject": gettext_lazy("备案 %(reference)s 当前状态为「%(status)s」，不能驳回。"),
+    "cancel": gettext_lazy("备案 %(reference)s 当前状态为「%(status)s」，不能撤销。"),
+}
+
+
 def _refuse(registration, verb: str):
-    raise Conflict(f"备案 {registration.reference} 当前状态为「{registration.get_status_display()}」，不能{verb}。")
+    label = registration.get_status_display() if get_language().startswith("zh") else registration.status
+    raise Conflict(REFUSALS[verb] % {"reference": registration.reference, "status": label})
 
 
 def approve_registration(*, actor, organisation, reference: str) -> Registration:
@@ -338,7 +350,7 @@ def approve_registration(*, actor, organisation, reference: str) -> Registration
     with transaction.atomic():
         registration = _for_insured_side(reference, actor=actor, organisation=organisation)
         if registration.status != Status.SUBMITTED:
-            _refuse(registration, "批准")
+            _refuse(registration, "approve")
         _move(registration, Status.APPROVED, actor, organisation, "经办审核通过。", action="registration.approve")
     return registration
 
@@ -347,11 +359,11 @@ def reject_registration(*, actor, organisation, reference: str, reason: str) -> 
     """submitted → rejected, by the insured side, with a reason the applicant will be told."""
     reason = str(reason or "").strip()
     if not reason:
-        raise ValidationFailed("不予备案须填写原因。", field="reason")
+        raise ValidationFailed(_("不予备案须填写原因。"), field="reason")
     with transaction.atomic():
         registration = _for_insured_side(reference, actor=actor, organisation=organisation)
         if registration.status != Status.SUBMITTED:
-            _refuse(registration, "驳回")
+            _refuse(registration, "reject")
         _move(registration, Status.REJECTED, actor, organisation, reason, action="registration.reject")
     return registration
 
@@ -363,17 +375,18 @@ def cancel_registration(*, actor, organisation, reference: str, reason: str, tod
     today = today or timezone.localdate()
     reason = str(reason or "").strip()
     if not reason:
-        raise ValidationFailed("撤销备案须填写原因。", field="reason")
+        raise ValidationFailed(_("撤销备案须填写原因。"), field="reason")
     with transaction.atomic():
         registration = _for_insured_side(reference, actor=actor, organisation=organisation)
         if registration.status != Status.APPROVED:
-            _refuse(registration, "撤销")
+            _refuse(registration, "cancel")
         locked_until = lock_end(registration)
         if locked_until is not None and today < locked_until:
             if not (actor is not None and getattr(actor, "is_staff", False)):
                 raise Conflict(
-                    f"长期备案自开始之日起{long_term_lock_months()}个月内（{locked_until:%Y-%m-%d} 前）不得撤销；"
-                    "确需撤销的，请到参保地经办机构由工作人员注明原因办理。")
+                    _("长期备案自开始之日起%(months)s个月内（%(until)s 前）不得撤销；"
+                      "确需撤销的，请到参保地经办机构由工作人员注明原因办理。")
+                    % {"months": long_term_lock_months(), "until": f"{locked_until:%Y-%m-%d}"})
             reason = LOCK_OVERRIDE_PREFIX + reason
         _move(registration, Status.CANCELLED, actor, organisation, reason, action="registration.cancel")
     return registration
@@ -384,7 +397,8 @@ def supply_documents(*, actor, organisation, reference: str) -> Registration:
     with transaction.atomic():
         registration = _for_insured_side(reference, actor=actor, organisation=organisation)
         if not registration.documents_owed or registration.documents_supplied_at is not None:
-            raise Conflict(f"备案 {registration.reference} 没有待补交的材料。", field="documents_owed")
+            raise Conflict(_("备案 %(reference)s 没有待补交的材料。") % {"reference": registration.reference},
+                           field="documents_owed")
         registration.documents_supplied_at = timezone.now()
         registration.save(update_fields=["documents_supplied_at"])
         audit.record(actor=actor, organisation=organisation, action="registration.documents_supplied",

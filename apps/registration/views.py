@@ -3,6 +3,7 @@ CSRF-protected; POSTs throttled per client address."""
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.utils.translation import override
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import DomainError
@@ -48,7 +49,11 @@ def _form_page(request, form, status=200, message=""):
     }, status=status)
 
 
+PUBLIC_LANGUAGE = "zh-hans"  # the public pages are Chinese whatever the browser asks (the API follows Accept-Language)
+
+
 @require_http_methods(["GET", "POST"])
+@override(PUBLIC_LANGUAGE)
 def registration_form(request):
     if request.method == "GET":
         return _form_page(request, RegistrationForm())
@@ -67,6 +72,7 @@ def registration_form(request):
     return _form_page(request, form)
 
 
+@override(PUBLIC_LANGUAGE)
 def registration_done(request):
     """The confirmation, for the browser that submitted (the reference is kept in its session only)."""
     reference = request.session.get("registration_done")
@@ -81,6 +87,7 @@ def registration_done(request):
 
 
 @require_http_methods(["GET", "POST"])
+@override(PUBLIC_LANGUAGE)
 def registration_status(request):
     """Status and validity for a reference plus the holder's ID number; any wrong pair reads 'not found'."""
     form = StatusLookupForm(request.POST or None)

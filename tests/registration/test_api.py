@@ -95,3 +95,23 @@ def test_the_list_pages_with_a_cursor(api_for):
     first = api_for("000000").get(LIST, {"page_size": 2}).json()
     assert len(first["results"]) == 2 and first["next"] and "cursor=" in first["next"]
     assert "count" not in first
+
+
+def test_errors_are_english_on_request(api_for):
+    api = api_for("320508")
+    data = as_json(registration_data(destination_region="320500"))
+    response = api.post(LIST, data, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "outside the insured pooling area" in response.json()["destination_region"][0]
+    registration = RegistrationFactory(person__insured="320508", status="approved")
+    conflict = api.post(f"{LIST}{registration.reference}/approve/", HTTP_ACCEPT_LANGUAGE="en")
+    assert conflict.status_code == 409
+    assert "cannot be approved" in conflict.json()["non_field_errors"][0]
+
+
+def test_the_public_form_stays_chinese_for_an_english_browser(client):
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in registration_data(
+        destination_region="320500").items() if v not in (None, False, "")}
+    data["commitment_signed"] = "on"
+    page = client.post("/registration/", data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "参保统筹区" in page
