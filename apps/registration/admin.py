@@ -144,7 +144,7 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
     paginator = CappedCountPaginator
     ordering = ("-id",)
     inlines = [RegistrationEventInline]
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "documents_supplied"]
     fieldsets = (
         ("参保人员", {"fields": ("person_name", "masked_id", "insurance_type", "commitment_ban")}),
         ("备案", {"fields": ("reference", "status", "status_reason", "category", "insured_region",
@@ -226,6 +226,12 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
     def approve_selected(self, request, queryset):
         org = org_of(request.user)
         self._run(request, queryset, "批准", lambda ref: services.approve_registration(
+            actor=request.user, organisation=org, reference=ref))
+
+    @admin.action(description="登记所选备案已补交材料（容缺后补）", permissions=["review"])
+    def documents_supplied(self, request, queryset):
+        org = org_of(request.user)
+        self._run(request, queryset, "登记补交材料", lambda ref: services.supply_documents(
             actor=request.user, organisation=org, reference=ref))
 
     @admin.action(description="驳回所选备案（填写原因）", permissions=["review"])

@@ -204,3 +204,15 @@ def test_counter_staff_cannot_register_people_insured_elsewhere(admin_client_for
     response = admin_client_for("320505").post(f"{CHANGELIST}add/", as_form_data(registration_data()))
     assert "只能为本辖区参保人员办理备案" in response.content.decode()
     assert not Registration.objects.exists()
+
+
+def test_staff_record_that_owed_documents_arrived(admin_client_for):
+    owing = submitted(documents_owed="居住证明", documents_due=TODAY - dt.timedelta(days=1))
+    client = admin_client_for("320508")
+    done = client.post(CHANGELIST, {"action": "documents_supplied", "index": "0", ACTION_CHECKBOX_NAME: [owing.pk]},
+                       follow=True)
+    assert "登记补交材料 1 条" in done.content.decode()
+    owing.refresh_from_db()
+    assert owing.documents_supplied_at is not None
+    page = client.get(CHANGELIST, {"documents": "overdue"}).content.decode()
+    assert owing.reference not in page
