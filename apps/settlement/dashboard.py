@@ -2,6 +2,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.money import money
+
 from .selectors import clearing_work_for, prepayments_for, share_of, usage_level
 
 
@@ -33,7 +35,7 @@ def panels(request, org) -> list[dict]:
             continue  # national sees the warnings only
         items.append({
             "label": f"{p.insured_province.name} → {p.treatment_province.name}",
-            "value": "—" if share is None else f"{share * 100:.1f}%（{p.used}/{p.amount}）",
+            "value": "—" if share is None else f"{share * 100:.1f}%（{money(p.used):,} / {p.amount:,}）",
             "level": None if level == "normal" else level,
             "url": reverse("admin:settlement_prepayment_changelist") + f"?year={year}",
         })

@@ -11,9 +11,11 @@ from apps.core.money import money
 from .models import Clearing, ClearingStatus, Policy, Settlement, month_start, next_month
 
 PREFIX = "YD-DEMO-"
-INSURED_COUNTIES = ["310115", "320508", "330106", "440106", "510104", "420102", "110105", "320205", "330203"]
+INSURED_COUNTIES = ["310115", "310115", "310104", "320508", "320205", "330106", "330203", "440106", "510104",
+                    "420102", "110105"]
+DELTA = {"31", "32", "33"}
 FALLBACK_FACILITY_COUNTIES = ["320508", "310115", "330106", "440106", "510104", "420102", "110105"]
-PER_MONTH = 55
+PER_MONTH = 70
 
 # (pooling area, insurance type, visit type, deductible, ratios 3/2/1/0, cap, referral/emergency, other temp,
 #  unregistered rule, value) — local figures of the kind the pooling areas publish
@@ -48,9 +50,9 @@ def seed(ctx):
         seq += 1
         kind = rng.random()
         visit = "pharmacy" if facility.kind == "pharmacy" else (
-            "inpatient" if kind < 0.25 else "chronic" if kind < 0.4 else "outpatient")
+            "inpatient" if kind < 0.12 else "chronic" if kind < 0.3 else "outpatient")
         if visit == "inpatient":
-            total = Decimal(rng.randint(3000, 40000)) + Decimal(rng.randint(0, 99)) / 100
+            total = Decimal(rng.randint(5000, 12000)) + Decimal(rng.randint(0, 99)) / 100
             end = min(day + dt.timedelta(days=rng.randint(2, 12)), today)
         else:
             total = Decimal(rng.randint(60, 900 if visit != "chronic" else 1600)) + Decimal(rng.randint(0, 99)) / 100
@@ -59,6 +61,7 @@ def seed(ctx):
         fund = money(eligible * Decimal(rng.randint(50, 85)) / 100)
         account = money(min(total - fund, Decimal(rng.randint(0, 200))))
         settled = timezone.make_aware(dt.datetime.combine(end, dt.time(rng.randint(8, 17), rng.randint(0, 59))))
+        settled = min(settled, timezone.now() - dt.timedelta(minutes=1))
         return {
             "number": f"{PREFIX}{seq:07d}", "id_number": person_id, "name": name, "insured_region": insured,
             "facility": facility.code, "visit_type": visit,
@@ -166,10 +169,12 @@ def _people(ctx, facilities, since, size=240):
     parents = dict(Region.objects.filter(code__in={f.region_id for f in facilities}).values_list("code", "parent"))
     for f in facilities:  # the city (or, for 上海 and the other municipalities, the province) around the county
         by_city.setdefault(parents[f.region_id], []).append(f)
+    delta = [c for c in by_city if c[:2] in DELTA]
     for n in range(1, size + 1):
         insured = rng.choice(INSURED_COUNTIES)
-        cities = [c for c in by_city if c[:2] != insured[:2]]
-        city = rng.choice(cities)
+        # most movement is within the Yangtze delta (上海, 江苏, 浙江): a few busy province pairs
+        near = [c for c in delta if c[:2] != insured[:2]] if insured[:2] in DELTA and rng.random() < 0.8 else []
+        city = rng.choice(near or [c for c in by_city if c[:2] != insured[:2]])
         pid = idnumbers.make_id_number(insured, dt.date(1945 + n % 50, 1 + n % 12, 1 + n % 28), n, male=n % 2 == 0)
         name = f"演示参保人{n}"
         person = InsuredPersonFactory(id_number=pid, name=name, insured=insured,
