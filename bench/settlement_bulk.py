@@ -144,11 +144,12 @@ def main():
     items = bodies(run, pool, args.batches * 1000)
     payloads = [json.dumps({"settlements": items[i:i + 1000]}) for i in range(0, len(items), 1000)]
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for payload in payloads:
         response = client.post("/api/v1/settlements/bulk/", payload, content_type="application/json")
         assert response.status_code == 200 and response.data["created"] == 1000, response.data
     api_seconds = time.perf_counter() - started
+    api_cpu = time.process_time() - cpu_started
     n = len(items)
     matched = Settlement.objects.filter(number__startswith=f"BN-{run}-", registration__isnull=False).count()
 
@@ -176,6 +177,8 @@ def main():
     api_rate, copy_rate = n / api_seconds, n / copy_seconds
     print(f"bulk endpoint : {n:,} settlements in {api_seconds:.2f} s = {api_rate:,.0f} /s "
           f"({matched:,} matched to a registration)")
+    print(f"  (of which Python CPU in this process {api_cpu:.2f} s = {api_cpu / len(payloads):.3f} s per 1,000; "
+          f"the rest is waiting on PostgreSQL and on the CPU; load average now {os.getloadavg()[0]:.1f})")
     print(f"raw COPY      : {n:,} rows in {copy_seconds:.2f} s = {copy_rate:,.0f} /s")
     print(f"ratio         : the endpoint runs at {api_rate / copy_rate:.1%} of raw COPY "
           f"(COPY is {copy_rate / api_rate:.1f}× faster)")

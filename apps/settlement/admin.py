@@ -19,7 +19,7 @@ from apps.core.errors import DomainError
 from apps.regions.scope import org_of
 
 from . import services
-from .models import Clearing, ClearingStatus, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month
+from .models import Clearing, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month
 from .selectors import share_of, usage_level, with_usage
 
 

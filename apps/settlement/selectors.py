@@ -2,24 +2,14 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from apps.core.money import ZERO
 from apps.regions.models import Region, code_range
 from apps.regions.scope import scoped
 
-from .models import Clearing, ClearingStatus, Prepayment, Settlement
-
-
-def settlements_for(org):
-    """Settlements the organisation may see, with what a list shows fetched in the same queries."""
-    from apps.supervision.models import Flag
-
-    return scoped(Settlement.objects.all(), org).select_related("registration", "facility").prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.only("id", "settlement_id", "rule_id").order_by("rule_id")),
-        "items",
-    )
+from .models import Clearing, ClearingStatus, Prepayment
 
 
 def region_subtree_q(field: str, code: str) -> Q:
@@ -35,10 +25,6 @@ def flagged_q() -> Q:
     from apps.supervision.models import Flag
 
     return Q(Exists(Flag.objects.filter(settlement_id=OuterRef("pk"))))
-
-
-def clearings_for(org):
-    return scoped(Clearing.objects.select_related("insured_province", "treatment_province"), org)
 
 
 def _threshold(name: str) -> Decimal:
