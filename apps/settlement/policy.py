@@ -4,8 +4,9 @@ Expected = min(cap remaining this year, max(0, eligible − deductible remaining
 the facility level's, lowered for temporary registrants (referral/emergency, other temporary) and replaced
 by the unregistered rule when no registration matched. Deductible and cap are counted per person, calendar
 year (of the service start), insurance type and visit type, over the person's earlier non-reversed
-settlements: the deductible each one used is stored with it (``deductible_applied``), the cap counts what
-the fund actually paid (``fund_paid``)."""
+settlements — "earlier" meaning received earlier (a stored settlement, or one before it in the same bulk),
+so a figure once computed never changes: the deductible each one used is stored with it
+(``deductible_applied``), the cap counts what the fund actually paid (``fund_paid``)."""
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal

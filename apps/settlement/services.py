@@ -197,7 +197,7 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
         if created:
             audit.record(actor=actor, organisation=organisation, action="settlement.ingest",
                          object_type="settlement.settlement",
-                         object_id=created[0].number if len(created) == 1 else "",
+                         object_id=str(created[0].pk) if len(created) == 1 else "",
                          summary=f"接收结算{len(created)}笔",
                          numbers=[s.number for s in created[:50]])
     return outcomes
