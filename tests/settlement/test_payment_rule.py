@@ -127,3 +127,16 @@ def test_the_settlement_keeps_the_policy_it_was_judged_on(policy, hospital_api, 
     settlement = Settlement.objects.get(id_number=registered.id_number)
     assert settlement.policy == policy
     assert settlement.deductible_applied == Decimal("1000.00")
+
+
+def test_two_stays_in_one_bulk_share_the_deductible_in_order(policy, hospital_api, hospital, registered):
+    def body(day, eligible):
+        return settlement_payload(facility=hospital.code, id_number=registered.id_number, visit_type="inpatient",
+                                  service_start=day, service_end=day, settled_at=f"{day}T16:00:00+08:00",
+                                  total_amount="5100.00", eligible_amount=eligible, fund_paid="0.00",
+                                  account_paid="0.00", cash_paid="5100.00")
+    first, second = body("2026-03-10", "600.00"), body("2026-03-20", "5000.00")
+    hospital_api.post("/api/v1/settlements/bulk/", {"settlements": [first, second]}, format="json")
+    expected = dict(Settlement.objects.values_list("number", "expected_fund_paid"))
+    assert expected[first["number"]] == Decimal("0.00")
+    assert expected[second["number"]] == Decimal("3910.00")  # (5000 − 400 left of the deductible) × 85 %
