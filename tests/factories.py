@@ -22,10 +22,17 @@ def org(code: str) -> Organisation:
     return Organisation.objects.get(code=code)
 
 
-def id_number_for(region_code: str = "320508", born: dt.date = dt.date(1960, 5, 17), male: bool = True,
+def id_number_for(region_code: str = "320508", born: dt.date | None = None, male: bool = True,
                   seq: int | None = None) -> str:
-    """A valid resident ID (correct check character) for a person born in ``region_code``."""
-    return idnumbers.make_id_number(region_code, born, next(_seq) if seq is None else seq, male=male)
+    """A valid resident ID (correct check character) for a person born in ``region_code``.
+
+    Without ``seq`` every call gives a new number: the sequence runs through one parity only and the
+    birth date moves on a day every 450 people, so no two calls collide."""
+    if seq is None:
+        n = next(_seq)
+        born = born or dt.date(1960, 5, 17) + dt.timedelta(days=n // 450)
+        seq = (n % 450) * 2 + (1 if male else 0)
+    return idnumbers.make_id_number(region_code, born or dt.date(1960, 5, 17), seq, male=male)
 
 
 class UserFactory(DjangoModelFactory):
