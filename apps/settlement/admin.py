@@ -339,12 +339,20 @@ class ClearingAdmin(ScopedAdminMixin, admin.ModelAdmin):
                               messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:settlement_clearing_changelist"))
         context = {**self.admin_site.each_context(request), "title": "生成清算草稿", "form": form,
-                   "opts": self.model._meta}
-        return TemplateResponse(request, "admin/settlement/clearing/build.html", context)
+                   "opts": self.model._meta,
+                   "intro": "按结算记录生成（或重新生成）该月各省份组合的清算草稿。已申报的行保持不变；申报后补报或冲正的"
+                            "结算计入其后第一个未申报月份的调整。"}
+        return TemplateResponse(request, "admin/settlement/form.html", context)
+
+
+class ComputePrepaymentForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+                              help_text="按上一年度各月清算的统筹基金支出核定")
 
 
 @admin.register(Prepayment)
 class PrepaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    change_list_template = "admin/settlement/prepayment/change_list.html"
     list_display = ("year", "insured_province", "treatment_province", "base_fund_paid", "base_months", "amount",
                     "used_display", "share_display")
     list_filter = ("year",)
@@ -352,6 +360,33 @@ class PrepaymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return with_usage(super().get_queryset(request).select_related("insured_province", "treatment_province"))
+
+    @staticmethod
+    def may_compute(request) -> bool:
+        org = org_of(request.user)
+        return bool(org and org.is_national and request.user.is_staff)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "may_compute": self.may_compute(request)})
+
+    def get_urls(self):
+        return [path("compute/", self.admin_site.admin_view(self.compute_view),
+                     name="settlement_prepayment_compute")] + super().get_urls()
+
+    def compute_view(self, request):
+        if not self.may_compute(request):
+            self.message_user(request, "只有国家医疗保障局可以核定预付金。", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:settlement_prepayment_changelist"))
+        form = ComputePrepaymentForm(request.POST or None, initial={"year": timezone.localdate().year})
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["year"]
+            pairs = services.compute_prepayments(year=year, actor=request.user, organisation=org_of(request.user))
+            self.message_user(request, f"已核定{year}年度预付金（{pairs}个省份组合）。", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:settlement_prepayment_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "核定年度预付金", "form": form,
+                   "opts": self.model._meta,
+                   "intro": "预付金 = 上年度该省份组合月均统筹基金支出 × 核定月数（YIDI_PREPAYMENT_BASE_MONTHS）。"}
+        return TemplateResponse(request, "admin/settlement/form.html", context)
 
     @admin.display(description="本年已使用")
     def used_display(self, obj):

@@ -137,3 +137,20 @@ def test_the_insured_side_cannot_reverse_from_the_admin(admin_client_for):
                                            "reason": "退费"})
     s.refresh_from_db()
     assert s.reversed_at is None
+
+
+def test_national_staff_compute_a_years_prepayments_from_the_admin(admin_client_for):
+    Clearing.objects.create(period=dt.date(2025, 5, 1), insured_province_id="310000", treatment_province_id="320000",
+                            fund_paid=Decimal("60000.00"), declare_due=dt.date(2025, 6, 20), status="paid")
+    client = admin_client_for("000000")
+    assert "核定年度预付金" in client.get("/admin/settlement/prepayment/").content.decode()
+    assert client.get("/admin/settlement/prepayment/compute/").status_code == 200
+    assert client.post("/admin/settlement/prepayment/compute/", {"year": 2026}).status_code == 302
+    assert Prepayment.objects.get(year=2026).amount == Decimal("10000.00")  # 60,000 / 12 × 2
+
+
+def test_a_province_cannot_compute_prepayments(admin_client_for):
+    client = admin_client_for("310000")
+    assert "核定年度预付金" not in client.get("/admin/settlement/prepayment/").content.decode()
+    client.post("/admin/settlement/prepayment/compute/", {"year": 2026})
+    assert not Prepayment.objects.exists()
