@@ -1,9 +1,21 @@
 """Admin building blocks shared by every area: scope-limited model admins and the audit trail."""
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from apps.regions.scope import org_of, scoped
 
 from .models import AuditEntry
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP + 1 rows (``SELECT COUNT(*) FROM (… LIMIT CAP+1)``), never a whole large table."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP + 1].count()
 
 
 class ScopedAdminMixin:
@@ -16,6 +28,11 @@ class ScopedAdminMixin:
         if request.user.is_superuser and org_of(request.user) is None:
             return qs
         return scoped(qs, org_of(request.user))
+
+    def get_valid_export_item_pks(self, request):
+        """django-import-export's export check: only posted rows the organisation may see, not the whole table."""
+        wanted = request.POST.getlist("export_items")
+        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff

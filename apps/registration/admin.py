@@ -3,18 +3,16 @@ services, the transition timeline, and import/export (export masks IDs; import r
 import re
 
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from apps.core import idnumbers
-from apps.core.admin import ScopedAdminMixin
+from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.models import Level, Region, code_range
 from apps.regions.scope import covers_region, org_of
@@ -28,15 +26,6 @@ from .selectors import documents_overdue_q, in_subtree
 REFERENCE = re.compile(r"^BA[0-9A-Z-]{4,18}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP + 1 rows (a bounded subquery), never the whole table."""
-
-    CAP = 10000
-
-    @cached_property
-    def count(self):
-        return self.object_list.order_by()[: self.CAP + 1].count()
 
 
 def is_reviewer(request) -> bool:
@@ -197,11 +186,6 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
 
     def get_export_resource_classes(self, request):
         return [RegistrationExportResource]
-
-    def get_valid_export_item_pks(self, request):
-        # only the rows the signed-in organisation may see, and only those posted (not the whole table)
-        wanted = request.POST.getlist("export_items")
-        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)

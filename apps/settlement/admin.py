@@ -4,17 +4,15 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from apps.core import idnumbers
-from apps.core.admin import ScopedAdminMixin
+from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.scope import org_of
 
@@ -22,15 +20,6 @@ from . import services
 from .models import Clearing, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month
 from .selectors import share_of, usage_level, with_usage
 
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP rows (``SELECT COUNT(*) FROM (… LIMIT CAP+1)``): no full COUNT over millions of rows."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list[: self.CAP + 1].count()
 
 
 class SettledMonthFilter(admin.SimpleListFilter):
