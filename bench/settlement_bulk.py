@@ -162,7 +162,7 @@ def main():
                 [f"BN-{run}-%"]) as copy:
             for chunk in copy:
                 buffer.write(chunk)
-        cur.execute(f"DROP TABLE IF EXISTS bench_settlement_scratch")
+        cur.execute("DROP TABLE IF EXISTS bench_settlement_scratch")
         cur.execute(f"CREATE UNLOGGED TABLE bench_settlement_scratch (LIKE {table} INCLUDING ALL)")
     connection.commit() if not connection.get_autocommit() else None
     started = time.perf_counter()
