@@ -33,3 +33,10 @@ def test_another_citys_bureau_cannot_switch_instant_approval(admin_client_for):
     resp = client.post("/admin/regions/region/320500/change/", {"instant_approval": "on"})
     assert resp.status_code == 403
     assert Region.objects.get(code="320500").instant_approval is False
+
+
+def test_admin_is_in_chinese_even_for_an_english_browser(admin_client_for):
+    client = admin_client_for("320508")
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "退出" in page or "注销" in page
+    assert "Log out" not in page
