@@ -125,8 +125,8 @@ def generate(rows: int):
         # Visit k of person i: every 90 days, the same facility; 20% inpatient (≤ 9 days), 10% chronic.
         vt = "CASE WHEN g %% 10 < 2 THEN 'inpatient' WHEN g %% 10 = 2 THEN 'chronic' ELSE 'outpatient' END"
         start = f"(DATE '2025-01-01' + (g / {people}) * 90 + (g %% {people}) %% 60)"
-        amount = (f"CASE WHEN g %% 10 < 2 THEN 5000 + ((g::bigint * 7919) %% 20000) WHEN g %% 10 = 2 THEN 300 + (g %% 500) "
-                  f"ELSE 100 + (g * 31 %% 400) END")
+        amount = ("CASE WHEN g %% 10 < 2 THEN 5000 + ((g::bigint * 7919) %% 20000) WHEN g %% 10 = 2 THEN 300 + (g %% 500) "
+                  "ELSE 100 + (g * 31 %% 400) END")
         n = insert_select(c, Settlement, {
             "number": "'B' || lpad(g::text, 12, '0')", "id_number": "p.id_number", "name": "p.name",
             "insured_region_id": "p.insured_region_id", "insured_province": "substr(p.insured_region_id, 1, 2) || '0000'",

@@ -233,7 +233,7 @@ def service_not_opened(d: Dialect, p: dict, since) -> Built:
     """Inpatient or general outpatient care the facility has not opened, or an unconfirmed chronic disease.
 
     A confirmed family (``M07800``) covers its subtypes (``M07803``)."""
-    disease_ok = f"""EXISTS (SELECT 1 FROM facilities_facilitydisease fd
+    disease_ok = """EXISTS (SELECT 1 FROM facilities_facilitydisease fd
                       WHERE fd.facility_id = s.facility_id AND fd.status = 'confirmed'
                         AND (fd.disease_id = s.disease_code OR fd.disease_id = substr(s.disease_code, 1, 4) || '00'))"""
     sql = f"""
