@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.money import ZERO, money
-from apps.facilities.models import Facility
+from apps.facilities.models import Facility, FacilityStatus
 from apps.regions.models import Region, Tier
 from apps.regions.scope import covers_region, scoped
 from apps.registration.models import InsuredPerson, Registration
@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - SQLite-only installs
     _UNIQUE_ERRORS = (IntegrityError,)
 MATCHING_STATUSES = ("approved", "expired", "cancelled")
 LONG_TERM = frozenset({"retiree_relocated", "long_term_resident", "stationed_worker"})
+SUSPENDED_MESSAGE = "该定点医药机构已暂停跨省直接结算服务，不能上报新的结算。"
 
 
 # --- regions: a small, rarely changing table, read once per process -------------------------------------------
@@ -136,6 +137,9 @@ def ingest_settlement(*, actor, organisation, data) -> tuple[Settlement, str]:
 def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     """Judge each reported settlement on its own and store the good ones; one outcome per item, in order.
 
+    A suspended facility reports nothing new (``invalid`` on ``facility``); a number it stored before the
+    suspension still answers ``duplicate`` (or ``conflict``), so a partner's retry stays safe.
+
     Facilities, registrations, persons, policies, the year's earlier use, existing numbers and closed
     clearing months are each fetched in one query for the whole batch; new rows go in with one bulk insert."""
     if len(items) > BULK_LIMIT:
@@ -167,6 +171,8 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
         else:
             c["hash"] = content_hash(c)
             c["facility_obj"] = facility
+            # judged after the number lookup: a retry of a settlement stored before the suspension stays a retry
+            c["suspended"] = facility.status == FacilityStatus.SUSPENDED
 
     with transaction.atomic():
         _lock_settlements_for_ingest()
@@ -180,6 +186,8 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
             if prior is not None:
                 same = prior.content_hash == c["hash"]
                 outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"], prior if same else None)
+            elif c["suspended"]:
+                outcomes[i] = Outcome("invalid", c["number"], errors={"facility": [SUSPENDED_MESSAGE]})
             elif c["number"] in seen:
                 same = seen[c["number"]]["hash"] == c["hash"]
                 outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"])
