@@ -4,12 +4,11 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from apps.core import idnumbers
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
@@ -138,24 +137,27 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                              "settled_at", "created_at", "reported_by")}),
         ("费用", {"fields": ("total_amount", "eligible_amount", "fund_paid", "account_paid", "cash_paid")}),
         ("备案与政策", {"fields": ("registration_link", "policy", "deductible_applied", "fund_comparison")}),
-        ("监管标记", {"fields": ("flag_list",)}),
+        ("监管标记", {"fields": ("supervision_flags",)}),
         ("清算与冲正", {"fields": ("clearing_period", "reversed_at", "reversal_reason", "reversal_period")}),
     )
     readonly_fields = ("number", "masked_id_number", "name", "insured_region", "facility", "treatment_region",
                        "visit_type", "disease_code", "service_start", "service_end", "settled_at", "created_at",
                        "reported_by", "total_amount", "eligible_amount", "fund_paid", "account_paid", "cash_paid",
-                       "registration_link", "policy", "deductible_applied", "fund_comparison", "flag_list",
+                       "registration_link", "policy", "deductible_applied", "fund_comparison", "supervision_flags",
                        "clearing_period", "reversed_at", "reversal_reason", "reversal_period")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("_change"):
-            from apps.supervision.models import Flag
-
             qs = qs.select_related("registration", "insured_region", "treatment_region", "policy",
-                                   "policy__pooling_area", "reported_by").prefetch_related(
-                Prefetch("flags", queryset=Flag.objects.select_related("rule")))
+                                   "policy__pooling_area", "reported_by")
         return qs
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer_org = org_of(request.user)  # whose flags the page may show (see supervision_flags)
+        return obj
 
     def get_search_results(self, request, queryset, search_term):
         """Exact number or exact ID number: each hits an index (no LIKE over hundreds of millions of rows)."""
@@ -212,12 +214,14 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                            obj.fund_paid, level, diff)
 
     @admin.display(description="监管标记")
-    def flag_list(self, obj):
-        flags = list(obj.flags.all())
-        if not flags:
-            return "无"
-        return format_html_join("", "<div>{}（{}）· {}</div>",
-                                ((f.rule.name, f.rule_id, f.get_status_display()) for f in flags))
+    def supervision_flags(self, obj):
+        """Why the settlement was flagged (rule, severity, status, evidence, link to each flag), limited to the
+        flags the viewer's organisation may see; the supervision area draws it."""
+        from apps.supervision.admin import settlement_flags_html
+
+        if not hasattr(obj, "viewer_org"):  # only pages that went through get_object know their viewer
+            return "—"
+        return settlement_flags_html(obj, obj.viewer_org)
 
 
 class PolicyForm(forms.ModelForm):
