@@ -266,9 +266,12 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
         form = ConcludeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.conclude(flag_id=flag_id, actor=request.user, organisation=org_of(request.user),
-                                  **form.cleaned_data)
-                self.message_user(request, "已作出结论。", messages.SUCCESS)
+                done = services.conclude(flag_id=flag_id, actor=request.user, organisation=org_of(request.user),
+                                         **form.cleaned_data)
+                ticket = done.ticket
+                self.message_user(request, "已作出结论。" + (
+                    f"协查工单 {ticket.number} 现为“{ticket.get_status_display()}”。" if ticket else ""),
+                    messages.SUCCESS)
                 return self._back(flag_id)
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -98,7 +98,10 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
 
 @transaction.atomic
 def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=None, note: str = "") -> Flag:
-    """Conclude a flag: ``confirmed`` (after a review, with the amount to recover) or ``dismissed`` (with a note)."""
+    """Conclude a flag: ``confirmed`` (after a review, with the amount to recover) or ``dismissed`` (with a note).
+
+    A flag under review also gets its conclusion on the cost-review ticket, in the same transaction (the raiser
+    closes the ticket with it; see ``_conclusion_on_ticket``)."""
     note = (note or "").strip()
     if outcome not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
         raise ValidationFailed("结论应为 confirmed（确认违规）或 dismissed（排除）。", field="outcome")
@@ -124,9 +127,51 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
     before = flag.status
     flag.status, flag.amount_recovered, flag.note, flag.concluded_at = outcome, amount, note, timezone.now()
     flag.save(update_fields=["status", "amount_recovered", "note", "concluded_at"])
-    _event(flag, actor=actor, organisation=organisation, from_status=before, note=note)
+    trace = _conclusion_on_ticket(flag, actor=actor, organisation=organisation) if flag.ticket_id else ""
+    _event(flag, actor=actor, organisation=organisation, from_status=before,
+           note="\n".join(part for part in (note, trace) if part))
     audit.record(actor=actor, organisation=organisation, action=f"supervision.{outcome}", obj=flag,
                  summary=f"可疑结算 {flag.settlement.number} {flag.get_status_display()}"
                          + (f"，追回 {amount} 元" if amount is not None else ""),
-                 amount_recovered=str(amount or ""))
+                 amount_recovered=str(amount or ""), ticket=trace)
     return flag
+
+
+def conclusion_text(flag) -> str:
+    """The conclusion as the cost-review ticket's timeline shows it: outcome, amount recovered, note."""
+    text = f"费用协查结论：可疑结算 {flag.settlement.number}（{flag.rule.name}）{flag.get_status_display()}"
+    if flag.amount_recovered is not None:
+        text += f"，追回金额 {flag.amount_recovered} 元"
+    return text + "。" + (f"说明：{flag.note}" if flag.note else "")
+
+
+def _conclusion_on_ticket(flag, *, actor, organisation) -> str:
+    """Put the conclusion on the flag's cost-review ticket, in the caller's transaction; what was done, for the
+    flag's own event.
+
+    The raiser (who asked for the review) closes the ticket with the conclusion: the question is answered, and
+    an open ticket would keep running its time limit at the treatment side and escalate a settled matter.
+    An organisation above the raiser cannot close it (coordination: only the raiser closes), so it adds the
+    conclusion as a reply and leaves the closing to the raiser. An organisation that may not see the ticket
+    cannot conclude (403: the conclusion would leave no trace). A ticket already closed takes no more replies;
+    the conclusion then stands on the flag alone, which its event says."""
+    from apps.coordination import services as coordination
+    from apps.coordination.models import Status, Ticket
+
+    ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("holder", "raised_by")
+              .get(pk=flag.ticket_id))
+    if ticket.status == Status.CLOSED:
+        return f"协查工单 {ticket.number} 已关闭，结论未写入工单。"
+    try:
+        coordination.check_action(ticket, organisation, "comment")
+    except NotAllowed:
+        raise NotAllowed(f"该可疑结算的协查工单 {ticket.number} 由{ticket.raised_by.name}发起，本机构无权在工单上"
+                         "记录结论，请由发起机构或其上级机构作出结论。") from None
+    text = conclusion_text(flag)
+    others_pending = ticket.flags.exclude(pk=flag.pk).filter(
+        status__in=(FlagStatus.NEW, FlagStatus.REVIEWING)).exists()
+    if not others_pending and "close" in coordination.allowed_actions(ticket, organisation):
+        coordination.close_ticket(actor=actor, organisation=organisation, ticket=ticket, note=text)
+        return f"协查工单 {ticket.number} 已记录结论并关闭。"
+    coordination.comment_ticket(actor=actor, organisation=organisation, ticket=ticket, note=text)
+    return f"结论已记录在协查工单 {ticket.number}。"

@@ -63,6 +63,16 @@ def test_concluding_from_the_flag_page_records_the_recovery(admin_client_for, fl
     assert (flag.status, flag.amount_recovered) == (FlagStatus.CONFIRMED, Decimal("1234.56"))
 
 
+def test_concluding_from_the_flag_page_says_the_review_ticket_was_closed(admin_client_for, flags):
+    flag = flags.filter(rule_id="LARGE_INPATIENT").first()
+    client = admin_client_for("310000")
+    client.post(reverse("admin:supervision_flag_request_review", args=[flag.pk]))
+    page = client.post(reverse("admin:supervision_flag_conclude", args=[flag.pk]),
+                       {"outcome": "dismissed", "note": "收费无误"}, follow=True)
+    flag.refresh_from_db()
+    assert f"协查工单 {flag.ticket.number} 现为“已关闭”" in [str(m) for m in page.context["messages"]][-1]
+
+
 def test_the_start_page_totals_confirmed_recoveries_in_scope(admin_client_for, flags):
     shanghai = org("310000")
     for rule, amount in [("LARGE_INPATIENT", "1950.25"), ("READMISSION", "50.25")]:
