@@ -77,7 +77,7 @@ def days(start, *offsets):
 # --- planted anomalies, by rule ------------------------------------------------------------------------------
 
 def plant_no_registration():
-    p, reg = registered()
+    p = person()                                                     # holds no registration
     cancelled = RegistrationFactory(person=person(), status="cancelled")
     late = RegistrationFactory(person=person(), start_date=D(2026, 3, 1))
     return [
