@@ -1,8 +1,7 @@
 """Reads about facilities other areas and the admin/API share: disease services offered, and coverage."""
 from dataclasses import dataclass, field
 
-from django.db.models import (Case, CharField, Count, Exists, Expression, F, OuterRef, Prefetch, Q, QuerySet,
-                              Value, When)
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Substr
 
 from apps.regions.models import Level, Region, code_range
@@ -61,6 +60,14 @@ def facilities_within(region_code: str, queryset: QuerySet | None = None) -> Que
         return qs.none()
     lo, hi = code_range(region.prefix)
     return qs.filter(region__gte=lo, region__lte=hi)
+
+
+def code_or_name_q(term: str, prefix: str = "") -> Q:
+    """Q: the full facility code (any case; the primary key) or part of the name. ``name__icontains`` is
+    ``UPPER(name) LIKE UPPER('%…%')``, which the trigram index ``facility_name_trgm`` serves on PostgreSQL
+    for terms of three or more characters. ``prefix`` reaches the facility through a relation (``facility__``)."""
+    term = term.strip()
+    return Q(**{f"{prefix}code": term.upper()}) | Q(**{f"{prefix}name__icontains": term})
 
 
 def with_service(queryset: QuerySet, service: str) -> QuerySet:

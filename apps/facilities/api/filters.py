@@ -1,6 +1,5 @@
 """Query parameters of GET /api/v1/facilities/ (API.md)."""
 import django_filters
-from django.db.models import Q
 
 from ..models import Facility, FacilityKind, FacilityLevel, FacilityStatus
 from .. import selectors
@@ -32,4 +31,4 @@ class FacilityFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(code=value.upper()) | Q(name__icontains=value)) if value else queryset
+        return queryset.filter(selectors.code_or_name_q(value)) if value else queryset
