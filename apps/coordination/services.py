@@ -162,8 +162,10 @@ def _land(ticket: Ticket, target: Organisation, now, rules=None) -> None:
     ticket.holder_tier = target.tier
     ticket.held_since = now
     ticket.due_at = due_time(ticket.category, now, rules)
-    TicketHolding.objects.bulk_create([TicketHolding(ticket=ticket, organisation=target, since=now)],
-                                      ignore_conflicts=True)
+    TicketHolding.objects.bulk_create(
+        [TicketHolding(ticket=ticket, organisation=target, since=now,
+                       outside_region=TicketHolding.is_outside_region(ticket, target))],
+        ignore_conflicts=True)
 
 
 def _event(ticket, *, kind, actor, organisation, note="", from_holder=None, to_holder=None, from_status="",
@@ -223,7 +225,8 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
     ticket.save()
     ticket.number = f"XT{timezone.localtime(now):%Y%m%d}{ticket.pk:08d}"
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
-    TicketHolding.objects.create(ticket=ticket, organisation=holder, since=now)
+    TicketHolding.objects.create(ticket=ticket, organisation=holder, since=now,
+                                 outside_region=TicketHolding.is_outside_region(ticket, holder))
     _event(ticket, kind=EventKind.RAISED, actor=actor, organisation=organisation, note=description[:2000],
            to_holder=holder, due_at=ticket.due_at)
     return ticket

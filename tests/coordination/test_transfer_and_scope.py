@@ -100,9 +100,34 @@ def test_transfer_to_an_unknown_code_is_refused_on_the_field(api_for):
     assert ticket.holder.code == "320500" and ticket.status == Status.OPEN
 
 
-def test_the_has_held_rule_is_an_exists_test_not_a_join():
+def test_the_has_held_rule_names_the_held_tickets_without_a_per_row_subquery_or_join():
+    ticket = TicketFactory(raiser="320508")
+    services.transfer_ticket(actor=None, organisation=org("320500"), ticket=ticket, to="440000")
     sql = str(scoped(Ticket.objects.all(), org("440000")).query).upper()
-    assert "EXISTS" in sql and "JOIN" not in sql
+    assert "EXISTS" not in sql and "JOIN" not in sql and "SELECT" not in sql.split("WHERE", 1)[1]
+    assert f'"COORDINATION_TICKET"."ID" IN ({ticket.pk})' in sql
+
+
+def test_past_the_inline_limit_the_has_held_rule_is_one_uncorrelated_subquery(monkeypatch):
+    held = [TicketFactory(raiser="320508") for _ in range(2)]
+    for ticket in held:
+        ticket = services.transfer_ticket(actor=None, organisation=org("320500"), ticket=ticket, to="440000")
+        services.transfer_ticket(actor=None, organisation=org("440000"), ticket=ticket, to="320500")
+    monkeypatch.setattr(Ticket, "HELD_OUTSIDE_INLINE_MAX", 1)
+    qs = scoped(Ticket.objects.all(), org("440000"))
+    where = str(qs.query).upper().split("WHERE", 1)[1].split("ORDER BY")[0]
+    assert '"COORDINATION_TICKET"."ID" IN (SELECT' in where and "EXISTS" not in where
+    # the subquery reads holdings only: it never refers to the ticket row, so it runs once
+    assert '"COORDINATION_TICKET"' not in where.split("(SELECT", 1)[1]
+    assert sorted(qs.values_list("pk", flat=True)) == sorted(t.pk for t in held)
+
+
+def test_holdings_inside_the_holders_region_are_not_needed_for_scope():
+    ticket = TicketFactory(raiser="320508")
+    services.escalate_ticket(actor=None, organisation=org("320500"), ticket=ticket, note="请省局协调。")
+    services.transfer_ticket(actor=None, organisation=org("320000"), ticket=ticket, to="440000")
+    outside = dict(ticket.holdings.values_list("organisation__code", "outside_region"))
+    assert outside == {"320500": False, "320000": False, "440000": True}
 
 
 def test_a_facility_follows_its_ticket_in_the_api_and_its_county_sees_it(api_for):

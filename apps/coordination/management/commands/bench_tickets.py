@@ -47,6 +47,7 @@ class Command(BaseCommand):
         rng = random.Random(7)
         bureaus = list(Organisation.objects.exclude(tier=Tier.FACILITY).select_related("parent")
                        .filter(tier=Tier.COUNTY))
+        provinces = list(Organisation.objects.filter(tier=Tier.PROVINCE))
         now = timezone.now()
         t0 = time.perf_counter()
         rows, holdings = [], []
@@ -66,7 +67,15 @@ class Command(BaseCommand):
             ))
         Ticket.objects.bulk_create(rows, batch_size=5000)
         for t in rows:
-            holdings.append(TicketHolding(ticket_id=t.pk, organisation_id=t.holder_id, since=now))
+            # the raiser's parent city holds it: inside its region, so not an outside-region holding
+            holdings.append(TicketHolding(ticket_id=t.pk, organisation_id=t.holder_id, since=now,
+                                          outside_region=False))
+        for t in rng.sample(rows, min(len(rows), n // 100)):
+            # one ticket in a hundred was also sent to another province's bureau and back
+            other = rng.choice(provinces)
+            if not t.raiser_region_id.startswith(other.region_id[:2]):
+                holdings.append(TicketHolding(ticket_id=t.pk, organisation_id=other.pk, since=now,
+                                              outside_region=True))
         TicketHolding.objects.bulk_create(holdings, batch_size=5000)
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
@@ -78,6 +87,10 @@ class Command(BaseCommand):
                    lambda: len(list(scoped(Ticket.objects.all(), jiangsu).order_by("-id")[:50])))
         self._time("县局 scoped 列表首页（50 条）",
                    lambda: len(list(scoped(Ticket.objects.all(), gusu).order_by("-id")[:50])))
+        self._time("县局 scoped 计数（封顶 10001，后台分页）",
+                   lambda: scoped(Ticket.objects.all(), gusu).order_by()[:10_001].count())
+        self._time("省局 scoped 计数（封顶 10001，后台分页）",
+                   lambda: scoped(Ticket.objects.all(), jiangsu).order_by()[:10_001].count())
         self._time("地市局“我方承办”首页（50 条）",
                    lambda: len(list(selectors.in_box(Ticket.objects.all(), suzhou, "held").order_by("-id")[:50])))
         self._time("地市局工作台计数（承办/超时/发起）", lambda: selectors.inbox_counts(suzhou))
