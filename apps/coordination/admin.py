@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.core import audit
-from apps.core.admin import ScopedAdminMixin
+from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.scope import org_of, scoped
 
@@ -87,7 +87,9 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("=number", "title")
     list_select_related = ("raised_by", "holder")
     list_per_page = 50
+    # no list counts a whole table: "全部可见" for a province may be millions of rows
     show_full_result_count = False
+    paginator = CappedCountPaginator
     ordering = ("-id",)
     fieldsets = (
         (None, {"fields": ("number", "category", "title", "description", "status_label", "due_label")}),
@@ -119,6 +121,7 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
         org = org_of(request.user)
         counts = selectors.inbox_counts(org) if org else {}
         tabs = [{"box": key, "label": label, "count": counts.get(key),
+                 "shown": selectors.show_count(counts[key]) if key in counts else None,
                  "selected": request.GET.get(InboxFilter.parameter_name) == key}
                 for key, label in selectors.BOXES.items()]
         return super().changelist_view(request, {**(extra_context or {}), "inbox_tabs": tabs})

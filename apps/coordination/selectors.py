@@ -42,12 +42,22 @@ def timeline(ticket: Ticket) -> QuerySet:
             .select_related("actor", "organisation", "from_holder", "to_holder").order_by("at", "id"))
 
 
+# Counts shown on tabs and the start page stop here ("10000+"), like the admin's CappedCountPaginator.
+COUNT_CAP = 10_000
+
+
+def capped_count(qs: QuerySet) -> int:
+    """``qs.count()``, but counting at most ``COUNT_CAP + 1`` rows (above ``COUNT_CAP`` means "more")."""
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+def show_count(value: int) -> str:
+    return f"{COUNT_CAP}+" if value > COUNT_CAP else str(value)
+
+
 def inbox_counts(org, now=None) -> dict:
-    """Start-page counts for ``org``: held open, held overdue, raised and not yet closed (index-backed)."""
+    """Start-page counts for ``org``: held open, held overdue, raised and not yet closed (index-backed, each
+    capped at ``COUNT_CAP + 1``)."""
     now = now or timezone.now()
     base = Ticket.objects.all()
-    return {
-        "held": in_box(base, org, "held", now).count(),
-        "overdue": in_box(base, org, "overdue", now).count(),
-        "raised": in_box(base, org, "raised", now).count(),
-    }
+    return {box: capped_count(in_box(base, org, box, now)) for box in ("held", "overdue", "raised")}
