@@ -14,6 +14,7 @@ allows but the status does not → ``Conflict`` (409). Each check runs on the ro
 import uuid
 
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from apps.core import audit
@@ -364,10 +365,15 @@ def auto_escalate_ticket(*, ticket_id: int, now=None, rules: dict | None = None)
     return True
 
 
-def escalate_overdue(*, now=None) -> dict:
-    """Escalate every overdue ticket whose category auto-escalates; safe to run again at once."""
-    from django.db.models import F
+ESCALATE_BATCH = 500
 
+
+def escalate_overdue(*, now=None, batch_size: int = ESCALATE_BATCH) -> dict:
+    """Escalate every overdue ticket whose category auto-escalates; safe to run again at once.
+
+    Batch-wise: up to ``batch_size`` tickets per transaction (see ``_auto_escalate_batch``), each still with its
+    own AUTO_ESCALATE event, holding and audit entry. Candidates come holder by holder, so a batch mostly moves
+    tickets to the same parent in one UPDATE."""
     now = now or timezone.now()
     rules = all_category_rules()
     auto_categories = [c for c, (_, auto) in rules.items() if auto]
@@ -375,14 +381,83 @@ def escalate_overdue(*, now=None) -> dict:
         Ticket.objects.overdue(now)
         .filter(category__in=auto_categories)
         .exclude(escalated_for_due_at=F("due_at"))
-        .order_by("pk")
+        .order_by("holder_id", "pk")
         .values_list("pk", flat=True)
     )
     moved = checked = 0
+    batch = []
     for pk in candidates.iterator(chunk_size=2000):
         checked += 1
-        moved += auto_escalate_ticket(ticket_id=pk, now=now, rules=rules)
+        batch.append(pk)
+        if len(batch) >= batch_size:
+            moved += _auto_escalate_batch(batch, now=now, rules=rules)
+            batch = []
+    if batch:
+        moved += _auto_escalate_batch(batch, now=now, rules=rules)
     return {"checked": checked, "escalated": moved}
+
+
+@transaction.atomic
+def _auto_escalate_batch(pks, *, now, rules) -> int:
+    """``auto_escalate_ticket`` for many tickets in one transaction; returns how many moved.
+
+    The same guarantees, checked on rows locked FOR UPDATE (in id order, the ticket rows only): a ticket that
+    meanwhile was resolved, moved, taken or escalated by a concurrent run no longer matches the locked query
+    (PostgreSQL re-evaluates it on the new row version) and is left alone; ``escalated_for_due_at`` takes the
+    due time it was overdue for, so each overdue period escalates once. Writes are set-based: one UPDATE per
+    target organisation, and bulk inserts of the holdings, events and audit entries."""
+    from apps.core.models import AuditEntry
+
+    auto_categories = [c for c, (_, auto) in rules.items() if auto]
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",)).select_related("holder__parent__region")
+        .filter(pk__in=pks, status__in=ACTIVE_STATUSES, due_at__lt=now, category__in=auto_categories)
+        .exclude(escalated_for_due_at=F("due_at"))
+        .order_by("pk")
+    )
+    tickets = [t for t in tickets if t.is_overdue(now) and t.escalated_for_due_at != t.due_at]
+    if not tickets:
+        return 0
+    # a facility's parent is the county bureau of its region: one query for the whole batch
+    county_codes = {t.holder.region_id for t in tickets if not t.holder.parent_id and t.holder.is_facility}
+    counties = {o.code: o for o in Organisation.objects.filter(code__in=county_codes).select_related("region")} if county_codes else {}
+    due = {c: due_time(c, now, rules) for c in {t.category for t in tickets}}
+
+    at_top, by_target, holdings, events, audits = [], {}, [], [], []
+    for t in tickets:
+        holder = t.holder
+        target = holder.parent if holder.parent_id else counties.get(holder.region_id) if holder.is_facility \
+            else None
+        if target is None:
+            at_top.append(t.pk)
+            continue
+        by_target.setdefault(target, []).append(t.pk)
+        new_due = due[t.category]
+        note = (f"超过办理时限（{timezone.localtime(t.due_at):%Y-%m-%d %H:%M}）未办结，"
+                f"由{holder.name}自动上报至{target.name}。")
+        holdings.append(TicketHolding(ticket_id=t.pk, organisation=target, since=now,
+                                      outside_region=TicketHolding.is_outside_region(t, target)))
+        events.append(TicketEvent(ticket_id=t.pk, kind=EventKind.AUTO_ESCALATE, note=note, from_holder=holder,
+                                  to_holder=target, from_status=t.status, to_status=Status.OPEN, due_at=new_due))
+        audits.append(AuditEntry(
+            action=f"coordination.ticket.{EventKind.AUTO_ESCALATE}", object_type=Ticket._meta.label_lower,
+            object_id=str(t.pk), summary=f"{t.number} {EventKind.AUTO_ESCALATE.label}"[:255],
+            data={"note": note[:200], "holder": target.code, "status": Status.OPEN},
+        ))
+    # SET escalated_for_due_at = due_at, due_at = …: the right-hand sides read the row before the update
+    if at_top:
+        Ticket.objects.filter(pk__in=at_top).update(escalated_for_due_at=F("due_at"), updated_at=now)
+    new_due = Case(*(When(category=c, then=Value(d)) for c, d in due.items()),
+                   output_field=Ticket._meta.get_field("due_at"))
+    for target, ids in by_target.items():
+        Ticket.objects.filter(pk__in=ids).update(
+            escalated_for_due_at=F("due_at"), due_at=new_due, holder=target, holder_region_id=target.region_id,
+            holder_tier=target.tier, held_since=now, status=Status.OPEN, updated_at=now,
+        )
+    TicketHolding.objects.bulk_create(holdings, ignore_conflicts=True)
+    TicketEvent.objects.bulk_create(events)
+    AuditEntry.objects.bulk_create(audits)
+    return len(events)
 
 
 # ---- attachments --------------------------------------------------------------------------------------
