@@ -161,10 +161,11 @@ def main():
             cur.execute("DROP INDEX facility_name_trgm")
         without = measure("no index", show_plans=True)
         transaction.set_rollback(True)
-    print(f"\n{'term':<16}{'matches':>8}  " + "  ".join(f"{n:>24}" for n in ("API COUNT", "API page 1", "admin page 1")))
+    names = ("API COUNT", "API page 1", "admin page 1")
+    print(f"\n{'term':<16}{'matches':>8}  " + "  ".join(f"{n:>24}" for n in names))
     for term in TERMS:
         cells = [f"{with_index[(term, n)]:8.2f} ms vs {without[(term, n)]:8.2f} ms"
-                 for n in ("API COUNT", "API page 1", "admin page 1")]
+                 for n in names]
         print(f"{term:<16}{matches[term]:>8}  " + "  ".join(cells))
     print("(each cell: with the index vs without it; median of", RUNS, "runs)")
 

@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.core import audit
@@ -16,10 +18,20 @@ from .models import (ChronicDisease, DiseaseServiceEvent, DiseaseServiceStatus, 
 
 CODE_RE = re.compile(r"^[HP]\d{11}$")
 KIND_LETTER = {FacilityKind.HOSPITAL: "H", FacilityKind.PHARMACY: "P"}
+try:  # COPY raises the driver's own error, not Django's wrapper
+    from psycopg.errors import IntegrityError as _DriverIntegrityError
+
+    _INTEGRITY_ERRORS = (IntegrityError, _DriverIntegrityError)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _INTEGRITY_ERRORS = (IntegrityError,)
 IMPORT_COLUMNS = ["code", "name", "kind", "level", "region", "address", "status", "inpatient", "outpatient",
                   "chronic_diseases"]
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f", ""}
+KINDS = frozenset(FacilityKind.values)
+LEVELS = frozenset(FacilityLevel.values)
+STATUSES = frozenset(FacilityStatus.values)
+DISEASE_SEPARATORS = re.compile(r"[;；,，\s]+")
 NAME_MAX = Facility._meta.get_field("name").max_length
 ADDRESS_MAX = Facility._meta.get_field("address").max_length
 
@@ -284,46 +296,64 @@ def _bool(value, line, field_name, label, errors) -> bool:
     return False
 
 
-def _parse_row(raw: dict, line: int, counties: set, diseases: dict, by, errors: list) -> dict | None:
+def _scope_test(by):
+    """``covers_region(by, county)``, asked once per county of the file; None when there is no organisation."""
+    if by is None:
+        return None
+    memo: dict[str, bool] = {}
+
+    def covers(county: str) -> bool:
+        if county not in memo:
+            memo[county] = covers_region(by, county)
+        return memo[county]
+
+    return covers
+
+
+def _parse_row(raw: dict, line: int, counties: set, diseases: set, by, covers, errors: list) -> dict | None:
     before = len(errors)
-    get = lambda k: _text(raw.get(k))  # noqa: E731
-    code, kind = get("code").upper(), get("kind").lower()
-    if kind not in FacilityKind.values:
-        errors.append(RowError(line, "kind", f"机构类别应为 hospital（医疗机构）或 pharmacy（零售药店），实为“{get('kind')}”。"))
+    code_text, kind_text, status_text = _text(raw.get("code")), _text(raw.get("kind")), _text(raw.get("status"))
+    code, kind = code_text.upper(), kind_text.lower()
+    if kind not in KINDS:
+        errors.append(RowError(line, "kind", f"机构类别应为 hospital（医疗机构）或 pharmacy（零售药店），实为“{kind_text}”。"))
     problem = code_problem(code, kind, counties)
     if problem:
         errors.append(RowError(line, "code", problem))
-    name = get("name")
+    name = _text(raw.get("name"))
     if not name:
         errors.append(RowError(line, "name", "机构名称不能为空。"))
     elif len(name) > NAME_MAX:
         errors.append(RowError(line, "name", f"机构名称不能超过 {NAME_MAX} 个字符。"))
-    if len(get("address")) > ADDRESS_MAX:
+    address = _text(raw.get("address"))
+    if len(address) > ADDRESS_MAX:
         errors.append(RowError(line, "address", f"地址不能超过 {ADDRESS_MAX} 个字符。"))
-    level = get("level") or FacilityLevel.UNRATED
-    if level not in FacilityLevel.values:
+    level = _text(raw.get("level")) or FacilityLevel.UNRATED.value
+    if level not in LEVELS:
         errors.append(RowError(line, "level", f"机构等级应为 3、2、1 或 0（未定级），实为“{level}”。"))
-    region = get("region") or code[1:7]
-    if region and region != code[1:7] and not problem:
-        errors.append(RowError(line, "region", f"所在县区 {region} 与机构编码中的区划代码 {code[1:7]} 不一致。"))
-    status = get("status").lower() or FacilityStatus.ACTIVE
-    if status not in FacilityStatus.values:
-        errors.append(RowError(line, "status", f"状态应为 active（正常）或 suspended（暂停），实为“{get('status')}”。"))
+    county = code[1:7]
+    region = _text(raw.get("region")) or county
+    if region and region != county and not problem:
+        errors.append(RowError(line, "region", f"所在县区 {region} 与机构编码中的区划代码 {county} 不一致。"))
+    status = status_text.lower() or FacilityStatus.ACTIVE.value
+    if status not in STATUSES:
+        errors.append(RowError(line, "status", f"状态应为 active（正常）或 suspended（暂停），实为“{status_text}”。"))
     inpatient = _bool(raw.get("inpatient"), line, "inpatient", "住院（inpatient）", errors)
     outpatient = _bool(raw.get("outpatient"), line, "outpatient", "普通门诊（outpatient）", errors)
-    codes = [c.strip().upper() for c in re.split(r"[;；,，\s]+", get("chronic_diseases")) if c.strip()]
+    listed = _text(raw.get("chronic_diseases"))
+    codes = [c.upper() for c in DISEASE_SEPARATORS.split(listed) if c] if listed else []
     unknown = [c for c in codes if c not in diseases]
     if unknown:
         errors.append(RowError(line, "chronic_diseases", f"门诊慢特病编码 {'、'.join(unknown)} 不在病种目录中。"))
-    if by is not None and not problem and not covers_region(by, code[1:7]):
-        errors.append(RowError(line, "region", f"机构所在县区 {code[1:7]} 不在{by.name}的管辖范围内。"))
+    if covers is not None and not problem and not covers(county):
+        errors.append(RowError(line, "region", f"机构所在县区 {county} 不在{by.name}的管辖范围内。"))
     if len(errors) > before:
         return None
-    return dict(code=code, name=name, kind=kind, level=level, region_id=code[1:7], address=get("address"),
+    return dict(code=code, name=name, kind=kind, level=level, region_id=county, address=address,
                 status=status, inpatient=inpatient, outpatient=outpatient, diseases=list(dict.fromkeys(codes)))
 
 
 FACILITY_FIELDS = ["name", "kind", "level", "region_id", "address", "status", "inpatient", "outpatient"]
+ORGANISATION_FIELDS = ["name", "tier", "region_id", "parent_id"]
 
 
 def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: bool = False,
@@ -334,7 +364,7 @@ def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: boo
     Loaded by a bureau, the listed diseases count as that bureau's confirmation (each row's county must lie
     in its scope); loaded with no organisation (a system feed), they wait as pending. Confirmed diseases a
     row no longer lists are revoked; pending requests are left alone. Reads are a handful of bulk queries
-    and writes are bulk statements, whatever the number of rows."""
+    and writes are bulk statements (COPY on PostgreSQL), whatever the number of rows."""
     if by is not None and by.is_facility:
         raise NotAllowed("定点医药机构不能导入机构数据。")
     report = ImportReport(dry_run=dry_run)
@@ -347,12 +377,13 @@ def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: boo
             return report
     candidate_regions = {_text(r.get("code"))[1:7] for r in rows}
     counties = county_codes(candidate_regions)
-    diseases = {d.code: d for d in ChronicDisease.objects.filter(active=True)}
+    diseases = set(ChronicDisease.objects.filter(active=True).values_list("code", flat=True))
+    covers = _scope_test(by)
     parsed, seen = [], {}
     for i, raw in enumerate(rows):
         line = first_line + i
-        item = _parse_row(raw, line, counties, diseases, by, report.errors)
-        code = _text(raw.get("code")).upper()
+        item = _parse_row(raw, line, counties, diseases, by, covers, report.errors)
+        code = item["code"] if item is not None else _text(raw.get("code")).upper()
         if code and code in seen:
             report.errors.append(RowError(line, "code", f"机构编码 {code} 在文件中重复（第 {seen[code]} 行已出现）。"))
             continue
@@ -364,17 +395,16 @@ def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: boo
     if report.errors:
         return report
 
-    codes = [p["code"] for p in parsed]
-    existing = Facility.objects.in_bulk(codes) if codes else {}
+    existing = _existing_facilities([p["code"] for p in parsed])
     for p in parsed:
         current = existing.get(p["code"])
         if current is None:
             kind_of_row = "new"
-        elif current.kind != p["kind"]:
-            report.errors.append(RowError(p["line"], "kind", f"机构 {p['code']} 已登记为{current.get_kind_display()}，"
+        elif current[0] != p["kind"]:
+            report.errors.append(RowError(p["line"], "kind", f"机构 {p['code']} 已登记为{FacilityKind(current[0]).label}，"
                                                              f"不能改为其他类别。"))
             continue
-        elif all(getattr(current, f) == p[f] for f in FACILITY_FIELDS):
+        elif current[1] == tuple(p[f] for f in FACILITY_FIELDS):
             kind_of_row = "skip"
         else:
             kind_of_row = "update"
@@ -389,48 +419,60 @@ def import_facilities(*, rows, by: Organisation | None, actor=None, dry_run: boo
         return report
     try:
         _write_import(parsed, existing, by, actor, report)
-    except IntegrityError:
+    except _INTEGRITY_ERRORS:
         # another import created or changed the same facilities between our read and our write
         raise Conflict("导入期间有其他导入同时写入了相同的机构，整个文件未导入，请重试。")
     return report
 
 
+def _codes_in(field_name: str, codes) -> Q:
+    """``field IN codes``: on PostgreSQL one array parameter instead of one placeholder per code (a 20,000-row
+    file would otherwise send 20,000 parameters through the driver's query parsing)."""
+    codes = list(codes)
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field_name}__in": RawSQL("SELECT unnest(%s::varchar[])", [codes])})
+    return Q(**{f"{field_name}__in": codes})
+
+
+def _existing_facilities(codes: list[str]) -> dict:
+    """{code: (kind, (the FACILITY_FIELDS values), organisation_id)} of the facilities already registered."""
+    if not codes:
+        return {}
+    found = Facility.objects.filter(_codes_in("code", codes)).values_list("code", *FACILITY_FIELDS, "organisation_id")
+    return {row[0]: (row[2], row[1:-1], row[-1]) for row in found}
+
+
 @transaction.atomic
 def _write_import(parsed, existing, by, actor, report):
     now = timezone.now()
-    codes = [p["code"] for p in parsed]
     # organisations: one per facility, under its county bureau
     bureaus = dict(Organisation.objects.filter(code__in={p["region_id"] for p in parsed}).values_list("code", "pk"))
-    orgs = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
-    new_orgs, changed_orgs = [], []
+    orgs = {row[0]: (row[1], row[2:]) for row in Organisation.objects.filter(_codes_in("code", (
+        p["code"] for p in parsed))).values_list("code", "pk", *ORGANISATION_FIELDS)}
+    new_orgs, changed_orgs, org_ids = [], [], {}
     for p in parsed:
-        org = orgs.get(p["code"])
-        wanted = dict(name=p["name"], tier=Tier.FACILITY, region_id=p["region_id"], parent_id=bureaus[p["region_id"]])
-        if org is None:
-            org = Organisation(code=p["code"], **wanted)
-            new_orgs.append(org)
-            orgs[p["code"]] = org
-        elif any(getattr(org, k) != v for k, v in wanted.items()):
-            for k, v in wanted.items():
-                setattr(org, k, v)
-            changed_orgs.append(org)
-    Organisation.objects.bulk_create(new_orgs, batch_size=2000)
-    bulk_update(Organisation, changed_orgs, ["name", "tier", "region_id", "parent_id"])
+        wanted = (p["name"], Tier.FACILITY.value, p["region_id"], bureaus[p["region_id"]])
+        current = orgs.get(p["code"])
+        if current is None:
+            new_orgs.append((p["code"], *wanted))
+        else:
+            org_ids[p["code"]] = current[0]
+            if current[1] != wanted:
+                changed_orgs.append((current[0], *wanted))
+    new_ids = insert_rows(Organisation, ["code", *ORGANISATION_FIELDS], new_orgs, returning_ids=True)
+    org_ids.update(zip((row[0] for row in new_orgs), new_ids))
+    bulk_update(Organisation, ORGANISATION_FIELDS, changed_orgs)
 
     new_facilities, changed_facilities = [], []
     for p in parsed:
-        values = {f: p[f] for f in FACILITY_FIELDS}
-        facility = existing.get(p["code"])
-        if facility is None:
-            new_facilities.append(Facility(code=p["code"], organisation_id=orgs[p["code"]].pk, created_at=now,
-                                           updated_at=now, **values))
-        elif p["import_type"] == "update" or facility.organisation_id != orgs[p["code"]].pk:
-            for k, v in values.items():
-                setattr(facility, k, v)
-            facility.organisation_id, facility.updated_at = orgs[p["code"]].pk, now
-            changed_facilities.append(facility)
-    Facility.objects.bulk_create(new_facilities, batch_size=2000)
-    bulk_update(Facility, changed_facilities, FACILITY_FIELDS + ["organisation_id", "updated_at"])
+        values, org_id = tuple(p[f] for f in FACILITY_FIELDS), org_ids[p["code"]]
+        current = existing.get(p["code"])
+        if current is None:
+            new_facilities.append((p["code"], *values, org_id, now, now))
+        elif p["import_type"] == "update" or current[2] != org_id:
+            changed_facilities.append((p["code"], *values, org_id, now))
+    insert_rows(Facility, ["code", *FACILITY_FIELDS, "organisation_id", "created_at", "updated_at"], new_facilities)
+    bulk_update(Facility, FACILITY_FIELDS + ["organisation_id", "updated_at"], changed_facilities)
 
     _import_disease_services(parsed, existing, by, actor, now)
     audit.record(actor=actor, organisation=by, action="facility.import", object_type="facilities.facility",
@@ -441,50 +483,83 @@ def _write_import(parsed, existing, by, actor, report):
 
 def _import_disease_services(parsed, existing, by, actor, now):
     confirming = by is not None
+    confirmed, revoked = DiseaseServiceStatus.CONFIRMED.value, DiseaseServiceStatus.REVOKED.value
+    target = confirmed if confirming else DiseaseServiceStatus.PENDING.value
+    confirmation = (by.pk, now) if confirming else (None, None)
     listed = {(p["code"], d) for p in parsed for d in p["diseases"]}
-    current = {}
+    current = {}  # (facility, disease): (id, status, confirmed_by_id, confirmed_at)
     if existing:
-        for s in FacilityDisease.objects.filter(facility_id__in=list(existing)):
-            current[(s.facility_id, s.disease_id)] = s
-    target = DiseaseServiceStatus.CONFIRMED if confirming else DiseaseServiceStatus.PENDING
-    to_create, to_update, events = [], [], []
+        found = FacilityDisease.objects.filter(_codes_in("facility_id", existing)).values_list(
+            "id", "facility_id", "disease_id", "status", "confirmed_by_id", "confirmed_at")
+        for pk, facility, disease, *rest in found:
+            current[(facility, disease)] = (pk, *rest)
+    to_create, to_update, events = [], [], []  # events: (service id, from status, to status)
     for key in listed:
         service = current.get(key)
         if service is None:
-            service = FacilityDisease(facility_id=key[0], disease_id=key[1], status=target,
-                                      confirmed_by=by if confirming else None, confirmed_at=now if confirming else None)
-            to_create.append(service)
-            events.append((service, ""))
-        elif service.status != target and not (service.status == DiseaseServiceStatus.CONFIRMED and not confirming):
-            events.append((service, service.status))
-            service.status = target
-            service.confirmed_by, service.confirmed_at = (by, now) if confirming else (None, None)
-            to_update.append(service)
+            to_create.append((*key, target, *confirmation))
+        elif service[1] != target and not (service[1] == confirmed and not confirming):
+            to_update.append((service[0], target, *confirmation))
+            events.append((service[0], service[1], target))
     # a confirmed service the file no longer lists is withdrawn; pending requests stay for the bureau
-    for key, service in current.items():
-        if key not in listed and service.status == DiseaseServiceStatus.CONFIRMED:
-            events.append((service, service.status))
-            service.status = DiseaseServiceStatus.REVOKED
-            to_update.append(service)
-    FacilityDisease.objects.bulk_create(to_create, batch_size=2000)
-    bulk_update(FacilityDisease, to_update, ["status", "confirmed_by_id", "confirmed_at"])
-    DiseaseServiceEvent.objects.bulk_create([
-        DiseaseServiceEvent(service=s, from_status=prev, to_status=s.status, organisation=by, actor=actor,
-                            note="批量导入", at=now)
-        for s, prev in events
-    ], batch_size=2000)
+    for key, (pk, status, confirmed_by_id, confirmed_at) in current.items():
+        if key not in listed and status == confirmed:
+            to_update.append((pk, revoked, confirmed_by_id, confirmed_at))
+            events.append((pk, status, revoked))
+    service_fields = ["status", "confirmed_by_id", "confirmed_at"]
+    new_ids = insert_rows(FacilityDisease, ["facility_id", "disease_id", *service_fields], to_create,
+                          returning_ids=True)
+    bulk_update(FacilityDisease, service_fields, to_update)
+    by_id, actor_id = (by.pk if by else None), (actor.pk if actor is not None else None)
+    event_fields = ["service_id", "from_status", "to_status", "organisation_id", "actor_id", "note", "at"]
+    insert_rows(DiseaseServiceEvent, event_fields,
+                [(pk, "", target, by_id, actor_id, "批量导入", now) for pk in new_ids]
+                + [(pk, before, after, by_id, actor_id, "批量导入", now) for pk, before, after in events])
 
 
-def bulk_update(model, objs: list, fields: list[str], batch_size: int = 10000):
-    """Write ``fields`` of ``objs`` back in a few statements. On PostgreSQL one ``UPDATE … FROM UNNEST(arrays)``
-    per batch (one typed array parameter per column): Django's ``bulk_update`` builds a CASE with one branch
-    per row, which is quadratic and took minutes for a 20,000-row feed. Elsewhere (SQLite, the demo) Django's."""
-    if not objs:
-        return
+# --- bulk writes: tuples in, set-based statements out -----------------------------------------------------
+
+def insert_rows(model, fields: list[str], rows: list[tuple], *, returning_ids: bool = False) -> list:
+    """Insert ``rows`` (tuples of ``fields``' values, by attribute name); return the new ids if asked.
+
+    On PostgreSQL one ``COPY`` (ids drawn from the table's sequence first), with no model instance per row —
+    building 20,000 instances and compiling a 20,000-row INSERT took more time than the database did.
+    Elsewhere (SQLite, the demo) Django's ``bulk_create``."""
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**dict(zip(fields, row))) for row in rows], batch_size=500)
+        return [o.pk for o in objs] if returning_ids else []
+    meta, qn = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(f).column for f in fields]
+    ids = []
+    with connection.cursor() as cursor:
+        if returning_ids:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [meta.db_table, meta.pk.column, len(rows)])
+            ids = [r[0] for r in cursor.fetchall()]
+            columns = [meta.pk.column] + columns
+            rows = [(pk, *row) for pk, row in zip(ids, rows)]
+        copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return ids
+
+
+def bulk_update(model, fields: list[str], rows: list[tuple], batch_size: int = 10000):
+    """Write ``fields`` for ``rows`` — tuples of (primary key, *values in the order of ``fields``) — in a few
+    statements. On PostgreSQL one ``UPDATE … FROM UNNEST(arrays)`` per batch (one typed array parameter per
+    column): Django's ``bulk_update`` builds a CASE with one branch per row, which is quadratic and took minutes
+    for a 20,000-row feed. Elsewhere (SQLite, the demo) Django's."""
+    if not rows:
+        return
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        objs = [model(**{meta.pk.attname: row[0], **dict(zip(fields, row[1:]))}) for row in rows]
         model.objects.bulk_update(objs, fields, batch_size=500)
         return
-    meta, qn = model._meta, connection.ops.quote_name
+    qn = connection.ops.quote_name
     columns = [meta.pk] + [meta.get_field(f) for f in fields]
     names = ", ".join(qn(c.column) for c in columns)
     arrays = ", ".join(f"%s::{c.db_type(connection)}[]" for c in columns)
@@ -493,7 +568,5 @@ def bulk_update(model, objs: list, fields: list[str], batch_size: int = 10000):
     sql = (f"UPDATE {qn(meta.db_table)} AS t SET {assignments} FROM UNNEST({arrays}) AS v({names}) "
            f"WHERE t.{pk} = v.{pk}")
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start:start + batch_size]
-            cursor.execute(sql, [[c.get_db_prep_save(getattr(o, c.attname), connection) for o in batch]
-                                 for c in columns])
+        for start in range(0, len(rows), batch_size):
+            cursor.execute(sql, [list(column) for column in zip(*rows[start:start + batch_size])])

@@ -136,3 +136,46 @@ def _queries_for(n: int, start: int) -> int:
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_rows():
     assert _queries_for(300, 20000) == _queries_for(5, 10000)
+
+
+def test_imported_facilities_get_their_own_organisation_under_the_county_bureau():
+    import_facilities(rows=[import_row("H32050800001", name="姑苏区中医医院")], by=org("320500"))
+    facility = Facility.objects.select_related("organisation__parent").get(code="H32050800001")
+    account = facility.organisation
+    assert (account.code, account.name, account.tier, account.region_id) == (
+        "H32050800001", "姑苏区中医医院", "facility", "320508")
+    assert account.parent.code == "320508"
+    assert facility.created_at is not None and facility.updated_at == facility.created_at
+
+
+def test_each_service_change_of_an_import_is_one_event_naming_the_bureau():
+    facility = FacilityFactory(code="H32050800001")
+    FacilityDiseaseFactory(facility=facility, disease__code="M03900", status="confirmed")
+    FacilityDiseaseFactory(facility=facility, disease__code="M01600", disease__name="糖尿病", status="revoked")
+    bureau = org("320500")
+    import_facilities(rows=[import_row("H32050800001", chronic_diseases="M01600;M07800")], by=bureau)
+    services = {s.disease_id: s for s in FacilityDisease.objects.filter(facility=facility)}
+    assert {code: s.status for code, s in services.items()} == {
+        "M03900": "revoked", "M01600": "confirmed", "M07800": "confirmed"}
+    assert services["M01600"].confirmed_by == bureau and services["M01600"].confirmed_at is not None
+    events = sorted(DiseaseServiceEvent.objects.filter(service__facility=facility)
+                    .values_list("service__disease_id", "from_status", "to_status", "organisation__code", "note"))
+    assert events == [("M01600", "revoked", "confirmed", "320500", "批量导入"),
+                      ("M03900", "confirmed", "revoked", "320500", "批量导入"),
+                      ("M07800", "", "confirmed", "320500", "批量导入")]
+
+
+def test_a_write_that_collides_with_another_import_is_a_conflict_and_saves_nothing(monkeypatch):
+    """Another import registered the facility between this one's read and its write."""
+    from apps.core.errors import Conflict
+    from apps.facilities import services
+
+    FacilityFactory(code="H32050800001", name="原名医院")
+    monkeypatch.setattr(services, "_existing_facilities", lambda codes: {})  # the read saw nothing yet
+    with pytest.raises(Conflict):
+        import_facilities(rows=[import_row("H32050800002", chronic_diseases="M03900"),
+                                import_row("H32050800001", name="新名医院")], by=org("320500"))
+    assert list(Facility.objects.values_list("code", "name")) == [("H32050800001", "原名医院")]
+    assert not Organisation.objects.filter(code="H32050800002").exists()
+    assert Organisation.objects.get(code="H32050800001").name == "原名医院"
+    assert not FacilityDisease.objects.exists()
