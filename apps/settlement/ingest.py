@@ -1,5 +1,10 @@
 """Reading a reported settlement: field checks in plain Python (fast enough for 1,000-item bulks) and the
-canonical content whose hash decides idempotency."""
+canonical content whose hash decides idempotency.
+
+Messages are Chinese msgids marked with ``_`` (a no-op, so makemessages finds them) and translated
+by ``Messages`` only when an error is found, in the request's language (Chinese by default, English with
+Accept-Language: en): a valid settlement never touches the translation machinery, and a bulk of bad items looks
+each message up once per language instead of paying ``gettext``'s context-local lookup for every error."""
 import datetime as dt
 import hashlib
 import json
@@ -8,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language, gettext
 
 from apps.core import idnumbers
 
@@ -22,25 +28,58 @@ CLOCK_SKEW = dt.timedelta(minutes=10)  # the reporting system's clock may run a 
 MONEY_FIELDS = ("total_amount", "eligible_amount", "fund_paid", "account_paid", "cash_paid")
 
 
+def _(msgid: str) -> str:
+    """Marks a msgid for makemessages, like ``gettext_noop`` without its two indirections; Messages translates it."""
+    return msgid
+
+
+# apps.core.idnumbers answers in Chinese only; its messages are listed here so that makemessages keeps them.
+ID_NUMBER_MESSAGES = (
+    _("身份证号码应为18位。"), _("身份证号码前17位应为数字，最后一位为数字或X。"), _("身份证号码中的出生日期无效。"),
+    _("身份证号码校验位不正确，请核对。"),
+)
+_TEXTS: dict[str, dict[str, str]] = {}  # language → {msgid: text}; the catalogues do not change at run time
+
+
+class Messages:
+    """Translates msgids into the active language, which it reads once, on the first message it is asked for."""
+
+    __slots__ = ("_texts",)
+
+    def __init__(self):
+        self._texts = None
+
+    def __call__(self, msgid: str, params: dict | None = None) -> str:
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = _TEXTS.setdefault(get_language(), {})
+        text = texts.get(msgid)
+        if text is None:
+            text = texts[msgid] = gettext(msgid)
+        return text % params if params else text
+
+
 class _Errors(dict):
-    def add(self, field, message):
-        self.setdefault(field, []).append(message)
+    __slots__ = ("messages",)  # set right after creation: no Python-level __init__ on the hot path
+
+    def add(self, field, msgid, params=None):
+        self.setdefault(field, []).append(self.messages(msgid, params))
 
 
 def _text(data, field, errors, max_length, required=True) -> str:
     value = data.get(field)
     if value is None or value == "":
         if required:
-            errors.add(field, "该字段是必填项。")
+            errors.add(field, _("该字段是必填项。"))
         return ""
     if not isinstance(value, str):
-        errors.add(field, "应为字符串。")
+        errors.add(field, _("应为字符串。"))
         return ""
     value = value.strip()
     if required and not value:
-        errors.add(field, "该字段是必填项。")
+        errors.add(field, _("该字段是必填项。"))
     elif len(value) > max_length:
-        errors.add(field, f"长度不能超过{max_length}个字符。")
+        errors.add(field, _("长度不能超过%(max)s个字符。"), {"max": max_length})
     return value
 
 
@@ -48,27 +87,27 @@ def _decimal(data, field, errors, places: int, required=True, maximum=MAX_MONEY)
     value = data.get(field)
     if value is None or value == "":
         if required:
-            errors.add(field, "该字段是必填项。")
+            errors.add(field, _("该字段是必填项。"))
         return None
     if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, (str, int)):
-        errors.add(field, "金额应为字符串形式的十进制数，例如 \"1234.50\"。")
+        errors.add(field, _("金额应为字符串形式的十进制数，例如 \"1234.50\"。"))
         return None
     try:
         d = Decimal(str(value).strip())
     except InvalidOperation:
-        errors.add(field, "不是有效的数字。")
+        errors.add(field, _("不是有效的数字。"))
         return None
     if not d.is_finite():
-        errors.add(field, "不是有效的数字。")
+        errors.add(field, _("不是有效的数字。"))
         return None
     if d < 0:
-        errors.add(field, "不能为负数。")
+        errors.add(field, _("不能为负数。"))
         return None
     if d.as_tuple().exponent < -places:
-        errors.add(field, f"最多{places}位小数。")
+        errors.add(field, _("最多%(places)s位小数。"), {"places": places})
         return None
     if d > maximum:
-        errors.add(field, "数值过大。")
+        errors.add(field, _("数值过大。"))
         return None
     return d.quantize(Decimal(1).scaleb(-places))
 
@@ -76,28 +115,28 @@ def _decimal(data, field, errors, places: int, required=True, maximum=MAX_MONEY)
 def _date(data, field, errors) -> dt.date | None:
     value = data.get(field)
     if not value:
-        errors.add(field, "该字段是必填项。")
+        errors.add(field, _("该字段是必填项。"))
         return None
     try:
         if not isinstance(value, str) or len(value) != 10:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        errors.add(field, "日期格式应为 YYYY-MM-DD。")
+        errors.add(field, _("日期格式应为 YYYY-MM-DD。"))
         return None
 
 
 def _datetime(data, field, errors) -> dt.datetime | None:
     value = data.get(field)
     if not value:
-        errors.add(field, "该字段是必填项。")
+        errors.add(field, _("该字段是必填项。"))
         return None
     try:
         parsed = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:
         parsed = None
     if parsed is None:
-        errors.add(field, "时间格式应为 ISO 8601，例如 2026-03-10T10:00:00+08:00。")
+        errors.add(field, _("时间格式应为 ISO 8601，例如 2026-03-10T10:00:00+08:00。"))
         return None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
@@ -109,13 +148,14 @@ def _items(data, errors) -> list[dict]:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        errors.add("items", "应为列表。")
+        errors.add("items", _("应为列表。"))
         return []
     items = []
     for i, item in enumerate(raw):
         e = _Errors()
+        e.messages = errors.messages
         if not isinstance(item, dict):
-            errors.add("items", f"第{i + 1}项应为对象。")
+            errors.add("items", _("第%(n)s项应为对象。"), {"n": i + 1})
             continue
         clean = {
             "code": _text(item, "code", e, 64),
@@ -127,22 +167,25 @@ def _items(data, errors) -> list[dict]:
             "days_supply": item.get("days_supply"),
         }
         if clean["category"] not in ITEM_CATEGORIES:
-            e.add("category", "应为 drug、service 或 material。")
+            e.add("category", _("应为 drug、service 或 material。"))
         ds = clean["days_supply"]
         if ds is not None and (isinstance(ds, bool) or not isinstance(ds, int) or ds < 0):
-            e.add("days_supply", "应为非负整数。")
+            e.add("days_supply", _("应为非负整数。"))
         for field, messages in e.items():
             for m in messages:
-                errors.add("items", f"第{i + 1}项 {field}：{m}")
+                errors.add("items", _("第%(n)s项 %(field)s：%(message)s"), {"n": i + 1, "field": field, "message": m})
         items.append(clean)
     return items
 
 
-def parse_settlement(data) -> tuple[dict, dict]:
-    """(clean values, errors as DRF's field map) for one reported settlement; only the row's own rules here."""
+def parse_settlement(data, messages: Messages | None = None) -> tuple[dict, dict]:
+    """(clean values, errors as DRF's field map) for one reported settlement; only the row's own rules here.
+    A bulk passes one ``messages`` for all its items."""
     errors = _Errors()
+    errors.messages = messages or Messages()
     if not isinstance(data, dict):
-        return {}, {"non_field_errors": ["每条结算应为一个对象。"]}
+        errors.add("non_field_errors", _("每条结算应为一个对象。"))
+        return {}, dict(errors)
     c = {
         "number": _text(data, "number", errors, 64),
         "id_number": idnumbers.normalise(_text(data, "id_number", errors, 18)),
@@ -162,27 +205,27 @@ def parse_settlement(data) -> tuple[dict, dict]:
     if c["id_number"] and "id_number" not in errors:
         problem = idnumbers.id_number_error(c["id_number"])
         if problem:
-            errors.add("id_number", problem)
+            errors.add("id_number", problem)  # apps.core.idnumbers answers in Chinese: a msgid of ours too
     if c["insured_region"] and not REGION_CODE.match(c["insured_region"]):
-        errors.add("insured_region", "应为6位行政区划代码。")
+        errors.add("insured_region", _("应为6位行政区划代码。"))
     if c["visit_type"] not in VISIT_TYPES:
-        errors.add("visit_type", "应为 inpatient、outpatient、chronic 或 pharmacy。")
+        errors.add("visit_type", _("应为 inpatient、outpatient、chronic 或 pharmacy。"))
     if c["visit_type"] == VisitType.CHRONIC:
         if not c["disease_code"]:
-            errors.add("disease_code", "门诊慢特病结算必须填写病种编码。")
+            errors.add("disease_code", _("门诊慢特病结算必须填写病种编码。"))
         elif not DISEASE_CODE.match(c["disease_code"]):
-            errors.add("disease_code", "病种编码格式应为 M 加5位数字，例如 M03900。")
+            errors.add("disease_code", _("病种编码格式应为 M 加5位数字，例如 M03900。"))
     if all(c[f] is not None for f in MONEY_FIELDS):
         if c["fund_paid"] + c["account_paid"] + c["cash_paid"] != c["total_amount"]:
-            errors.add("total_amount", "统筹基金、个人账户与个人现金支付之和应等于医疗总费用。")
+            errors.add("total_amount", _("统筹基金、个人账户与个人现金支付之和应等于医疗总费用。"))
         if c["eligible_amount"] > c["total_amount"]:
-            errors.add("eligible_amount", "政策范围内费用不能大于医疗总费用。")
+            errors.add("eligible_amount", _("政策范围内费用不能大于医疗总费用。"))
     if c["service_start"] and c["service_end"] and c["service_end"] < c["service_start"]:
-        errors.add("service_end", "出院/就诊结束日期不能早于入院/就诊日期。")
+        errors.add("service_end", _("出院/就诊结束日期不能早于入院/就诊日期。"))
     if c["service_end"] and c["settled_at"] and timezone.localtime(c["settled_at"]).date() < c["service_end"]:
-        errors.add("settled_at", "结算时间不能早于出院/就诊结束日期。")
+        errors.add("settled_at", _("结算时间不能早于出院/就诊结束日期。"))
     if c["settled_at"] and c["settled_at"] > timezone.now() + CLOCK_SKEW:
-        errors.add("settled_at", "结算时间不能晚于当前时间。")
+        errors.add("settled_at", _("结算时间不能晚于当前时间。"))
     return c, dict(errors)
 
 

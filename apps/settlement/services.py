@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy, gettext_noop, pgettext, pgettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -19,7 +20,7 @@ from apps.regions.scope import covers_region, scoped
 from apps.registration.models import InsuredPerson, Registration
 
 from . import clearing as clearing_sql
-from .ingest import content_hash, parse_settlement
+from .ingest import Messages, content_hash, parse_settlement
 from .models import (
     Clearing, ClearingEvent, ClearingStatus, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month,
 )
@@ -34,7 +35,16 @@ except ImportError:  # pragma: no cover - SQLite-only installs
     _UNIQUE_ERRORS = (IntegrityError,)
 MATCHING_STATUSES = ("approved", "expired", "cancelled")
 LONG_TERM = frozenset({"retiree_relocated", "long_term_resident", "stationed_worker"})
-SUSPENDED_MESSAGE = "该定点医药机构已暂停跨省直接结算服务，不能上报新的结算。"
+# Messages go to partners in the request's language (Chinese by default, English with Accept-Language: en).
+# Per-item ones are msgids translated by ingest.Messages only when an item fails (once per language and message).
+SUSPENDED = gettext_noop("该定点医药机构已暂停跨省直接结算服务，不能上报新的结算。")
+SUSPENDED_MESSAGE = gettext_lazy(SUSPENDED)  # for readers outside the ingest path (admin, other areas)
+UNKNOWN_INSURED_REGION = gettext_noop("参保地区划代码不存在。")
+NOT_UNDER_POOLING = gettext_noop("参保地应为统筹区或其下级区划（不能是未实行省级统筹的省）。")
+NOT_YOUR_FACILITY = gettext_noop("机构编码不存在或不在本账户的上报范围内。")
+# the clearing statuses as they appear inside messages (the model's labels stay Chinese); listed for makemessages
+CLEARING_STATUS_WORDS = (pgettext_lazy("clearing status", "待申报"), pgettext_lazy("clearing status", "已申报"),
+                         pgettext_lazy("clearing status", "已确认"), pgettext_lazy("clearing status", "已拨付"))
 
 
 # --- regions: a small, rarely changing table, read once per process -------------------------------------------
@@ -130,7 +140,7 @@ def ingest_settlement(*, actor, organisation, data) -> tuple[Settlement, str]:
         first = next(iter(result.errors.values()))[0]
         raise ValidationFailed(first, errors=result.errors)
     if result.outcome == "conflict":
-        raise Conflict("该结算编号已有内容不同的结算记录，如需更正请先冲正后以新编号上报。", field="number")
+        raise Conflict(_("该结算编号已有内容不同的结算记录，如需更正请先冲正后以新编号上报。"), field="number")
     return result.settlement, result.outcome
 
 
@@ -143,11 +153,12 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     Facilities, registrations, persons, policies, the year's earlier use, existing numbers and closed
     clearing months are each fetched in one query for the whole batch; new rows go in with one bulk insert."""
     if len(items) > BULK_LIMIT:
-        raise ValidationFailed(f"每次最多上报{BULK_LIMIT}条结算。", field="settlements")
+        raise ValidationFailed(_("每次最多上报%(limit)s条结算。") % {"limit": BULK_LIMIT}, field="settlements")
     outcomes: list[Outcome | None] = [None] * len(items)
     parsed: dict[int, dict] = {}
+    messages = Messages()  # one language lookup for the whole bulk, and only if some item fails
     for i, data in enumerate(items):
-        clean, errors = parse_settlement(data)
+        clean, errors = parse_settlement(data, messages)
         if errors:
             outcomes[i] = Outcome("invalid", clean.get("number", "") if isinstance(clean, dict) else "", errors=errors)
         else:
@@ -159,12 +170,12 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     for i, c in list(parsed.items()):
         errors = {}
         if c["insured_region"] not in regions or c["insured_region"] == settings.YIDI_NATIONAL_CODE:
-            errors["insured_region"] = ["参保地区划代码不存在。"]
+            errors["insured_region"] = [messages(UNKNOWN_INSURED_REGION)]
         elif regions[c["insured_region"]] is None:
-            errors["insured_region"] = ["参保地应为统筹区或其下级区划（不能是未实行省级统筹的省）。"]
+            errors["insured_region"] = [messages(NOT_UNDER_POOLING)]
         facility = facilities.get(c["facility"])
         if facility is None or not may_report_for(organisation, facility):
-            errors["facility"] = ["机构编码不存在或不在本账户的上报范围内。"]
+            errors["facility"] = [messages(NOT_YOUR_FACILITY)]
         if errors:
             outcomes[i] = Outcome("invalid", c["number"], errors=errors)
             del parsed[i]
@@ -187,7 +198,7 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
                 same = prior.content_hash == c["hash"]
                 outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"], prior if same else None)
             elif c["suspended"]:
-                outcomes[i] = Outcome("invalid", c["number"], errors={"facility": [SUSPENDED_MESSAGE]})
+                outcomes[i] = Outcome("invalid", c["number"], errors={"facility": [messages(SUSPENDED)]})
             elif c["number"] in seen:
                 same = seen[c["number"]]["hash"] == c["hash"]
                 outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"])
@@ -362,17 +373,17 @@ def reverse_settlement(*, actor, organisation, number: str, reason: str) -> Sett
     draft; after that month was declared it is counted negatively in the next open month (adjustment)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("请填写冲正原因。", field="reason")
+        raise ValidationFailed(_("请填写冲正原因。"), field="reason")
     with transaction.atomic():
         _lock_settlements_for_ingest()
         s = (scoped(Settlement.objects.select_related("facility"), organisation)
              .select_for_update(of=("self",)).filter(number=number).first())
         if s is None:
-            raise NotFound("结算记录不存在。")
+            raise NotFound(_("结算记录不存在。"))
         if not may_report_for(organisation, s.facility) and not (organisation and organisation.is_national):
-            raise NotAllowed("只有就医地经办机构或上报结算的定点医药机构可以冲正。")
+            raise NotAllowed(_("只有就医地经办机构或上报结算的定点医药机构可以冲正。"))
         if s.reversed_at is not None:
-            raise Conflict("该结算已冲正，不能重复冲正。")
+            raise Conflict(_("该结算已冲正，不能重复冲正。"))
         pair = (s.insured_province, s.treatment_province)
         counted = s.clearing_period or month_start(timezone.localtime(s.settled_at).date())
         open_months = OpenMonths({pair}, counted)
@@ -411,16 +422,17 @@ def _transition(*, actor, organisation, clearing_id, from_status, to_status, sid
             _lock_settlements_for_declaration()
         c = scoped(Clearing.objects, organisation).select_for_update().filter(pk=clearing_id).first()
         if c is None:
-            raise NotFound("清算记录不存在。")
+            raise NotFound(_("清算记录不存在。"))
         province = c.treatment_province_id if side == "treatment" else c.insured_province_id
         if not _is_province_bureau_of(organisation, province):
-            who = "就医省" if side == "treatment" else "参保省"
-            raise NotAllowed(f"只有{who}医疗保障局可以办理此操作。")
+            raise NotAllowed(_("只有就医省医疗保障局可以办理此操作。") if side == "treatment"
+                             else _("只有参保省医疗保障局可以办理此操作。"))
         if c.status != from_status:
-            raise Conflict(f"当前状态为“{c.get_status_display()}”，不能办理此操作。")
+            current = pgettext("clearing status", c.get_status_display())
+            raise Conflict(_("当前状态为“%(status)s”，不能办理此操作。") % {"status": current})
         if to_status == ClearingStatus.DECLARED:
             if next_month(c.period) > timezone.localdate():
-                raise Conflict("该月份尚未结束，不能申报。")
+                raise Conflict(_("该月份尚未结束，不能申报。"))
             clearing_sql.build(c.period, pair=(c.insured_province_id, c.treatment_province_id))
             c.refresh_from_db()
         c.status = to_status
@@ -495,9 +507,9 @@ def save_policy(*, actor, organisation, policy: Policy) -> Policy:
     """Create or change a pooling area's policy; only bureaus covering the pooling area (national: the reference)."""
     if policy.pooling_area_id and not Region.objects.filter(code=policy.pooling_area_id,
                                                             is_pooling_area=True).exists():
-        raise ValidationFailed("所选区划不是统筹区。", field="pooling_area")
+        raise ValidationFailed(_("所选区划不是统筹区。"), field="pooling_area")
     if not may_edit_policy(organisation, policy):
-        raise NotAllowed("只有统筹区所在地（或上级）医疗保障局可以设置该政策。")
+        raise NotAllowed(_("只有统筹区所在地（或上级）医疗保障局可以设置该政策。"))
     try:
         policy.full_clean()
     except DjangoValidationError as exc:

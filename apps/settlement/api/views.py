@@ -1,5 +1,6 @@
 """Settlement, clearing and prepayment endpoints: they translate HTTP to the services and back."""
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -63,7 +64,7 @@ class SettlementViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     def bulk(self, request):
         items = request.data.get("settlements") if isinstance(request.data, dict) else None
         if not isinstance(items, list):
-            raise ValidationFailed("请以 settlements 列表提交结算。", field="settlements")
+            raise ValidationFailed(_("请以 settlements 列表提交结算。"), field="settlements")
         outcomes = services.ingest_settlements(actor=request.user, organisation=self.organisation, items=items)
         results, counts = [], {"created": 0, "duplicate": 0, "conflict": 0, "invalid": 0}
         for o in outcomes:
