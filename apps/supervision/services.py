@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -28,7 +29,7 @@ def run_scan(*, since=None, rule_codes=None, actor=None, all_settlements: bool =
     codes = list(rule_codes or [])
     unknown = sorted(set(codes) - set(rule_sql.RULES))
     if unknown:
-        raise ValidationFailed(f"未知的规则编码：{'、'.join(unknown)}。", field="rule")
+        raise ValidationFailed(_("未知的规则编码：%(codes)s。") % {"codes": "、".join(unknown)}, field="rule")
     if since is None and not all_settlements:
         previous = last_full_scan()
         since = previous.started_at if previous else None
@@ -56,10 +57,24 @@ def _locked_flag(flag_id, organisation) -> Flag:
     """The flag under row lock, if ``organisation`` may see it (else 404); only the insured side may act (403)."""
     flag = scoped(Flag.objects.select_for_update(of=("self",)), organisation).filter(pk=flag_id).first()
     if flag is None:
-        raise NotFound("未找到该可疑结算。")
+        raise NotFound(_("未找到该可疑结算。"))
     if not covers_region(organisation, flag.insured_region_id):
-        raise NotAllowed("只有参保地经办机构可以发起协查或作出结论。")
+        raise NotAllowed(_("只有参保地经办机构可以发起协查或作出结论。"))
     return flag
+
+
+# What a partner is told when the flag's status does not allow the step (409); the status is shown by its label
+# in Chinese and by its code (new, reviewing, confirmed, dismissed) in English.
+REFUSALS = {
+    "request_review": gettext_lazy("该可疑结算当前为“%(status)s”，不能再发起协查。"),
+    "confirm": gettext_lazy("该可疑结算当前为“%(status)s”，须经协查后才能确认违规。"),
+    "dismiss": gettext_lazy("该可疑结算当前为“%(status)s”，已办结。"),
+}
+
+
+def _refuse(flag, step: str):
+    label = flag.get_status_display() if (get_language() or "zh").startswith("zh") else flag.status
+    raise Conflict(REFUSALS[step] % {"status": label})
 
 
 def _event(flag, *, actor, organisation, from_status, note=""):
@@ -74,11 +89,12 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
 
     flag = _locked_flag(flag_id, organisation)
     if flag.status != FlagStatus.NEW:
-        raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，不能再发起协查。")
+        _refuse(flag, "request_review")
     settlement = flag.settlement
     holder = Organisation.objects.filter(code=settlement.treatment_region_id).first()
     if holder is None:
-        raise Conflict(f"就医地（{settlement.treatment_region_id}）没有经办机构，无法发起协查。")
+        raise Conflict(_("就医地（%(region)s）没有经办机构，无法发起协查。")
+                       % {"region": settlement.treatment_region_id})
     description = (
         f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
         f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{flag.detail}"
@@ -104,25 +120,25 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
     closes the ticket with it; see ``_conclusion_on_ticket``)."""
     note = (note or "").strip()
     if outcome not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
-        raise ValidationFailed("结论应为 confirmed（确认违规）或 dismissed（排除）。", field="outcome")
+        raise ValidationFailed(_("结论应为 confirmed（确认违规）或 dismissed（排除）。"), field="outcome")
     flag = _locked_flag(flag_id, organisation)
     if outcome == FlagStatus.CONFIRMED:
         if flag.status != FlagStatus.REVIEWING:
-            raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，须经协查后才能确认违规。")
+            _refuse(flag, "confirm")
         if amount_recovered in (None, ""):
-            raise ValidationFailed("确认违规时请填写追回金额。", field="amount_recovered")
+            raise ValidationFailed(_("确认违规时请填写追回金额。"), field="amount_recovered")
         try:
             amount = money(Decimal(str(amount_recovered)))
         except (InvalidOperation, TypeError, ValueError):
-            raise ValidationFailed("追回金额格式不正确。", field="amount_recovered") from None
+            raise ValidationFailed(_("追回金额格式不正确。"), field="amount_recovered") from None
         if amount < 0 or amount > flag.settlement.total_amount:
-            raise ValidationFailed(f"追回金额应在 0 至医疗总费用 {flag.settlement.total_amount} 元之间。",
-                                   field="amount_recovered")
+            raise ValidationFailed(_("追回金额应在 0 至医疗总费用 %(total)s 元之间。")
+                                   % {"total": flag.settlement.total_amount}, field="amount_recovered")
     else:
         if flag.status not in (FlagStatus.NEW, FlagStatus.REVIEWING):
-            raise Conflict(f"该可疑结算当前为“{flag.get_status_display()}”，已办结。")
+            _refuse(flag, "dismiss")
         if not note:
-            raise ValidationFailed("排除时请说明理由。", field="note")
+            raise ValidationFailed(_("排除时请说明理由。"), field="note")
         amount = None
     before = flag.status
     flag.status, flag.amount_recovered, flag.note, flag.concluded_at = outcome, amount, note, timezone.now()
@@ -165,8 +181,9 @@ def _conclusion_on_ticket(flag, *, actor, organisation) -> str:
     try:
         coordination.check_action(ticket, organisation, "comment")
     except NotAllowed:
-        raise NotAllowed(f"该可疑结算的协查工单 {ticket.number} 由{ticket.raised_by.name}发起，本机构无权在工单上"
-                         "记录结论，请由发起机构或其上级机构作出结论。") from None
+        raise NotAllowed(_("该可疑结算的协查工单 %(ticket)s 由%(raiser)s发起，本机构无权在工单上记录结论，"
+                           "请由发起机构或其上级机构作出结论。")
+                         % {"ticket": ticket.number, "raiser": ticket.raised_by.name}) from None
     text = conclusion_text(flag)
     others_pending = ticket.flags.exclude(pk=flag.pk).filter(
         status__in=(FlagStatus.NEW, FlagStatus.REVIEWING)).exists()
