@@ -165,8 +165,9 @@ class ConcludeForm(forms.Form):
 
 @admin.register(Flag)
 class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "settlement_number", "rule", "severity", "status", "score", "insured_region_id",
-                    "treatment_region_id", "facility_id", "ticket", "amount_recovered", "created_at")
+    # Regions and facility by code (the foreign key's own column: no join, no query per row), under Chinese headers.
+    list_display = ("id", "settlement_number", "rule", "severity", "status", "score", "insured_region_code",
+                    "treatment_region_code", "facility_code", "ticket", "amount_recovered", "created_at")
     list_filter = ("rule", "rule__severity", "status", InsuredRegionFilter, TreatmentRegionFilter)
     list_select_related = ("rule", "settlement", "ticket")
     search_fields = ("=settlement__number",)
@@ -186,6 +187,18 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="结算", ordering="settlement__number")
     def settlement_number(self, obj):
         return _settlement_link(obj.settlement.number, obj.settlement_id)
+
+    @admin.display(description="参保地", ordering="insured_region_id")
+    def insured_region_code(self, obj):
+        return obj.insured_region_id
+
+    @admin.display(description="就医地", ordering="treatment_region_id")
+    def treatment_region_code(self, obj):
+        return obj.treatment_region_id
+
+    @admin.display(description="定点医药机构", ordering="facility_id")
+    def facility_code(self, obj):
+        return obj.facility_id
 
     @admin.display(description="严重程度", ordering="rule__severity")
     def severity(self, obj):

@@ -117,3 +117,40 @@ def test_a_threshold_that_is_not_a_number_is_refused(admin_client_for):
         "enabled": "on"})
     assert response.status_code == 200 and "参数无法使用" in response.content.decode()
     assert Rule.objects.get(code="FREQUENT_OUTPATIENT").params["max_visits"] == 8
+
+
+def test_the_flag_list_heads_the_region_and_facility_code_columns_in_chinese(admin_client_for, flags):
+    from django.contrib.admin.templatetags.admin_list import result_headers
+
+    page = admin_client_for("310000").get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
+    headers = {h["class_attrib"].split("column-")[1].split()[0].strip('"'): str(h["text"])
+               for h in result_headers(page.context["cl"]) if "column-" in h["class_attrib"]}
+    assert (headers["insured_region_code"], headers["treatment_region_code"], headers["facility_code"]) == (
+        "参保地", "就医地", "定点医药机构")
+    assert not any("REGION ID" in h.upper() or "FACILITY ID" in h.upper() for h in headers.values())
+    html = page.content.decode()
+    assert 'column-insured_region_code">' in html and "INSURED REGION ID" not in html.upper()
+    shown = page.context["cl"].result_list[0]
+    assert f'<td class="field-insured_region_code">{shown.insured_region_id}</td>' in html
+
+
+def test_the_flag_list_costs_the_same_queries_however_many_flags_it_shows(admin_client_for, flags):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = admin_client_for("000000")
+    with CaptureQueriesContext(connection) as few:
+        before = len(client.get(CHANGELIST).context["cl"].result_list)
+    f.FlagFactory.create_batch(20, settlement__insured="440106")
+    with CaptureQueriesContext(connection) as many:
+        after = len(client.get(CHANGELIST).context["cl"].result_list)
+    assert after == before + 20
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_flag_list_sorts_by_the_insured_region_code(admin_client_for, flags):
+    f.FlagFactory(settlement__insured="440106")
+    page = admin_client_for("000000").get(CHANGELIST, {"o": "-7"})
+    assert page.context["cl"].get_ordering_field_columns() == {7: "desc"}
+    codes = [fl.insured_region_id for fl in page.context["cl"].result_list]
+    assert codes == sorted(codes, reverse=True) and codes[0] == "440106"
