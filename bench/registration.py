@@ -13,44 +13,19 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import benchsetup  # noqa: E402
+
 BENCH_DB = "yidi_bench_reg"
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "1000"))
 
 
-def bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("bench/registration.py needs a PostgreSQL DATABASE_URL")
-    import psycopg
-
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
 def setup_django():
-    os.environ["DATABASE_URL"] = bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "true")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from apps.regions.models import Region
-    from apps.regions.services import load_regions
-
-    if not Region.objects.filter(level="county").exists():
-        load_regions()
+    benchsetup.setup_django(BENCH_DB)
 
 
 LOAD_SQL = """

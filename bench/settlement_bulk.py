@@ -16,29 +16,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import benchsetup  # noqa: E402
 
 
 def setup(database: str):
-    import psycopg
-
-    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database}"')
-    os.environ.update(DATABASE_URL=f"{base}/{database}", DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false",
-                      SECRET_KEY="bench-only-" + "x" * 50, ALLOWED_HOSTS="testserver", SECURE_SSL_REDIRECT="false",
-                      THROTTLE_USER="100000/min", LOG_LEVEL="WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from apps.regions.models import Region
-    from apps.regions.services import load_regions
-
-    if not Region.objects.filter(level="county").exists():
-        load_regions()
+    benchsetup.setup_django(database, DEBUG="false", SECRET_KEY="bench-only-" + "x" * 50, ALLOWED_HOSTS="testserver",
+                            SECURE_SSL_REDIRECT="false", THROTTLE_USER="100000/min", LOG_LEVEL="WARNING")
 
 
 def fixtures(run: str, people: int = 6000):
