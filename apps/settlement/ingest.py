@@ -171,9 +171,11 @@ def _items(data, errors) -> list[dict]:
         ds = clean["days_supply"]
         if ds is not None and (isinstance(ds, bool) or not isinstance(ds, int) or ds < 0):
             e.add("days_supply", _("应为非负整数。"))
-        for field, messages in e.items():
-            for m in messages:
-                errors.add("items", _("第%(n)s项 %(field)s：%(message)s"), {"n": i + 1, "field": field, "message": m})
+        if e:
+            line = errors.messages(_("第%(n)s项 %(field)s：%(message)s"))
+            found = errors.setdefault("items", [])
+            for field, messages in e.items():
+                found.extend(line % {"n": i + 1, "field": field, "message": m} for m in messages)
         items.append(clean)
     return items
 
