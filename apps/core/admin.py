@@ -18,21 +18,9 @@ class CappedCountPaginator(Paginator):
         return self.object_list.order_by()[: self.CAP + 1].count()
 
 
-class ScopedAdminMixin:
-    """Limits the changelist, change views, actions and exports to the signed-in organisation's scope.
-
-    Records are written through services, so adding and deleting are off unless an admin opts in."""
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser and org_of(request.user) is None:
-            return qs
-        return scoped(qs, org_of(request.user))
-
-    def get_valid_export_item_pks(self, request):
-        """django-import-export's export check: only posted rows the organisation may see, not the whole table."""
-        wanted = request.POST.getlist("export_items")
-        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
+class ReadOnlyAdminMixin:
+    """Staff may look; records are written through services, so adding, changing and deleting are off
+    unless an admin opts in."""
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
@@ -48,6 +36,21 @@ class ScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ScopedAdminMixin(ReadOnlyAdminMixin):
+    """Limits the changelist, change views, actions and exports to the signed-in organisation's scope."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser and org_of(request.user) is None:
+            return qs
+        return scoped(qs, org_of(request.user))
+
+    def get_valid_export_item_pks(self, request):
+        """django-import-export's export check: only posted rows the organisation may see, not the whole table."""
+        wanted = request.POST.getlist("export_items")
+        return self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True)
 
 
 @admin.register(AuditEntry)

@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from apps.core import audit
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.regions.scope import covers_region, org_of
 
 from .models import Organisation, Region
@@ -45,24 +46,9 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "tier", "region", "parent")
     list_filter = ("tier",)
     search_fields = ("code", "name")
     list_select_related = ("region", "parent")
     readonly_fields = ("code", "name", "tier", "region", "parent")
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
