@@ -16,6 +16,7 @@ import uuid
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _, pgettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -39,10 +40,25 @@ from .models import (
 from .workdays import add_working_days
 
 ACTIONS = ("comment", "escalate", "transfer", "resolve", "reopen", "close")
+# The action names inside partner messages (``pgettext`` context "ticket action": English with Accept-Language: en).
 ACTION_LABELS = {
-    "comment": "回复", "escalate": "上报上级", "transfer": "转办", "resolve": "办结", "reopen": "重开",
-    "close": "关闭",
+    "comment": pgettext_lazy("ticket action", "回复"), "escalate": pgettext_lazy("ticket action", "上报上级"),
+    "transfer": pgettext_lazy("ticket action", "转办"), "resolve": pgettext_lazy("ticket action", "办结"),
+    "reopen": pgettext_lazy("ticket action", "重开"), "close": pgettext_lazy("ticket action", "关闭"),
 }
+# The status names inside partner messages (the model labels stay as they are for the admin and the data).
+STATUS_LABELS = {
+    Status.OPEN: pgettext_lazy("ticket status", "待处理"),
+    Status.IN_PROGRESS: pgettext_lazy("ticket status", "处理中"),
+    Status.RESOLVED: pgettext_lazy("ticket status", "已解决"),
+    Status.CLOSED: pgettext_lazy("ticket status", "已关闭"),
+    Status.REOPENED: pgettext_lazy("ticket status", "已重开"),
+}
+
+
+def _status_label(ticket: Ticket) -> str:
+    label = STATUS_LABELS.get(ticket.status)
+    return str(label) if label is not None else ticket.get_status_display()
 
 
 # ---- settings and due times -------------------------------------------------------------------------
@@ -64,7 +80,7 @@ def all_category_rules() -> dict[str, tuple[int, bool]]:
 
 def due_time(category: str, start, rules: dict | None = None) -> "timezone.datetime":
     """When a ticket of ``category`` that reached its holder at ``start`` is due."""
-    days, _ = rules[category] if rules else category_rules(category)
+    days = (rules[category] if rules else category_rules(category))[0]
     return add_working_days(start, days)
 
 
@@ -104,29 +120,30 @@ def check_action(ticket: Ticket, org, action: str) -> None:
     label = ACTION_LABELS[action]
     if action == "comment":
         if not (_is_holder(ticket, org) or _is_raiser(ticket, org) or can_see(ticket, org)):
-            raise NotAllowed("本机构无权查看或回复该工单。")
+            raise NotAllowed(_("本机构无权查看或回复该工单。"))
         if ticket.status == Status.CLOSED:
-            raise Conflict("工单已关闭，不能再回复。")
+            raise Conflict(_("工单已关闭，不能再回复。"))
         return
     if action in ("escalate", "transfer", "resolve"):
         if not _is_holder(ticket, org):
-            raise NotAllowed(f"只有当前承办机构可以{label}该工单。")
+            raise NotAllowed(_("只有当前承办机构可以%(action)s该工单。") % {"action": label})
         if ticket.status not in ACTIVE_STATUSES:
-            raise Conflict(f"工单状态为“{ticket.get_status_display()}”，不能{label}。")
+            raise Conflict(_("工单状态为“%(status)s”，不能%(action)s。")
+                           % {"status": _status_label(ticket), "action": label})
         if action == "escalate" and parent_holder(ticket.holder) is None:
-            raise Conflict("工单已在国家级承办，无法再向上报。")
+            raise Conflict(_("工单已在国家级承办，无法再向上报。"))
         return
     if action == "reopen":
         if not _is_raiser(ticket, org):
-            raise NotAllowed("只有发起机构可以重开该工单。")
+            raise NotAllowed(_("只有发起机构可以重开该工单。"))
         if ticket.status != Status.RESOLVED:
-            raise Conflict(f"只有已解决的工单可以重开，当前状态为“{ticket.get_status_display()}”。")
+            raise Conflict(_("只有已解决的工单可以重开，当前状态为“%(status)s”。") % {"status": _status_label(ticket)})
         return
     if action == "close":
         if not _is_raiser(ticket, org):
-            raise NotAllowed("只有发起机构可以关闭该工单。")
+            raise NotAllowed(_("只有发起机构可以关闭该工单。"))
         if ticket.status == Status.CLOSED:
-            raise Conflict("工单已关闭。")
+            raise Conflict(_("工单已关闭。"))
         return
     raise ValueError(action)
 
@@ -148,7 +165,7 @@ def allowed_actions(ticket: Ticket, org) -> list[str]:
 def _need_note(note) -> str:
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed("请填写说明。", field="note")
+        raise ValidationFailed(_("请填写说明。"), field="note")
     return note
 
 
@@ -192,7 +209,7 @@ def _resolve_link(model_path, value, field, key):
     model = apps.get_model(model_path)
     obj = model.objects.filter(**{key: value}).first()
     if obj is None:
-        raise ValidationFailed(f"{value} 不存在。", field=field)
+        raise ValidationFailed(_("%(value)s 不存在。") % {"value": value}, field=field)
     return obj
 
 
@@ -202,14 +219,14 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
     """Raise a ticket from ``organisation``; it lands one tier up (a facility's at its county bureau, national's
     stays at national), or with ``holder`` when given (e.g. a cost review to the treatment region's bureau)."""
     if organisation is None:
-        raise NotAllowed("账户未关联机构，不能发起工单。")
+        raise NotAllowed(_("账户未关联机构，不能发起工单。"))
     if category not in Category.values:
-        raise ValidationFailed("工单类别无效。", field="category")
+        raise ValidationFailed(_("工单类别无效。"), field="category")
     title, description = (title or "").strip(), (description or "").strip()
     if not title:
-        raise ValidationFailed("请填写标题。", field="title")
+        raise ValidationFailed(_("请填写标题。"), field="title")
     if not description:
-        raise ValidationFailed("请填写问题描述。", field="description")
+        raise ValidationFailed(_("请填写问题描述。"), field="description")
     settlement = _resolve_link("settlement.Settlement", settlement, "settlement", "number")
     registration = _resolve_link("registration.Registration", registration, "registration", "reference")
     if holder is None:
@@ -278,14 +295,14 @@ def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") 
     note = (note or "").strip()
     code = to.code if isinstance(to, Organisation) else (to or "").strip()
     if not code:
-        raise ValidationFailed("请填写转办目标机构代码。", field="to")
+        raise ValidationFailed(_("请填写转办目标机构代码。"), field="to")
     target = Organisation.objects.filter(code=code).first()
     if target is None:
-        raise ValidationFailed(f"机构代码 {code} 不存在。", field="to")
+        raise ValidationFailed(_("机构代码 %(code)s 不存在。") % {"code": code}, field="to")
     ticket = _locked(ticket)
     check_action(ticket, organisation, "transfer")
     if target.pk == ticket.holder_id:
-        raise ValidationFailed("不能转办给当前承办机构自己。", field="to")
+        raise ValidationFailed(_("不能转办给当前承办机构自己。"), field="to")
     return _move(ticket, kind=EventKind.TRANSFER, actor=actor, organisation=organisation, target=target,
                  note=note or f"转办至{target.name}")
 
@@ -349,7 +366,7 @@ def auto_escalate_ticket(*, ticket_id: int, now=None, rules: dict | None = None)
               .filter(pk=ticket_id).first())
     if ticket is None or not ticket.is_overdue(now) or ticket.escalated_for_due_at == ticket.due_at:
         return False
-    _, auto = rules[ticket.category] if rules else category_rules(ticket.category)
+    auto = (rules[ticket.category] if rules else category_rules(ticket.category))[1]
     if not auto:
         return False
     overdue_since = ticket.due_at
@@ -376,7 +393,7 @@ def escalate_overdue(*, now=None, batch_size: int = ESCALATE_BATCH) -> dict:
     tickets to the same parent in one UPDATE."""
     now = now or timezone.now()
     rules = all_category_rules()
-    auto_categories = [c for c, (_, auto) in rules.items() if auto]
+    auto_categories = [c for c, (_days, auto) in rules.items() if auto]
     candidates = (
         Ticket.objects.overdue(now)
         .filter(category__in=auto_categories)
@@ -408,7 +425,7 @@ def _auto_escalate_batch(pks, *, now, rules) -> int:
     target organisation, and bulk inserts of the holdings, events and audit entries."""
     from apps.core.models import AuditEntry
 
-    auto_categories = [c for c, (_, auto) in rules.items() if auto]
+    auto_categories = [c for c, (_days, auto) in rules.items() if auto]
     tickets = list(
         Ticket.objects.select_for_update(of=("self",)).select_related("holder__parent__region")
         .filter(pk__in=pks, status__in=ACTIVE_STATUSES, due_at__lt=now, category__in=auto_categories)
@@ -468,15 +485,15 @@ def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachm
     name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED_ATTACHMENT_TYPES:
-        raise ValidationFailed("只能上传 PDF、JPG、PNG、XLSX、DOCX 文件。", field="file")
+        raise ValidationFailed(_("只能上传 PDF、JPG、PNG、XLSX、DOCX 文件。"), field="file")
     if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed("附件不能超过 5 MB。", field="file")
+        raise ValidationFailed(_("附件不能超过 5 MB。"), field="file")
     content_type, magics = ALLOWED_ATTACHMENT_TYPES[ext]
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(m) for m in magics):
-        raise ValidationFailed("文件内容与扩展名不符。", field="file")
+        raise ValidationFailed(_("文件内容与扩展名不符。"), field="file")
     ticket = _locked(ticket)
     check_action(ticket, organisation, "comment")
     attachment = TicketAttachment(ticket=ticket, name=name[:200], size=upload.size, content_type=content_type,

@@ -2,6 +2,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -105,13 +106,13 @@ class TicketViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
             settlement = scoped(Settlement.objects.all(), org).filter(number=data["settlement"]).first()
             if settlement is None:
-                raise ValidationFailed("结算不存在或不在本机构管辖范围内。", field="settlement")
+                raise ValidationFailed(_("结算不存在或不在本机构管辖范围内。"), field="settlement")
         if data.get("registration"):
             from apps.registration.models import Registration
 
             registration = scoped(Registration.objects.all(), org).filter(reference=data["registration"]).first()
             if registration is None:
-                raise ValidationFailed("备案不存在或不在本机构管辖范围内。", field="registration")
+                raise ValidationFailed(_("备案不存在或不在本机构管辖范围内。"), field="registration")
         ticket = services.raise_ticket(actor=request.user, organisation=org, category=data["category"],
                                        title=data["title"], description=data["description"],
                                        settlement=settlement, registration=registration)
