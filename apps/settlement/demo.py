@@ -44,6 +44,11 @@ def seed(ctx):
     start = dt.date(today.year - 1, 1, 1)
     bodies = []
     seq = 0
+    # chronic visits go only where the disease service is confirmed (the facilities demo says where)
+    confirmed: dict[str, list[str]] = {}
+    for code, where in ctx.made.get("chronic_facilities", {}).items():
+        for facility_code in where:
+            confirmed.setdefault(facility_code, []).append(code)
 
     def body(person_id, name, insured, facility, day):
         nonlocal seq
@@ -51,6 +56,12 @@ def seed(ctx):
         kind = rng.random()
         visit = "pharmacy" if facility.kind == "pharmacy" else (
             "inpatient" if kind < 0.12 else "chronic" if kind < 0.3 else "outpatient")
+        disease = ""
+        if visit == "chronic":
+            if facility.code in confirmed:
+                disease = rng.choice(confirmed[facility.code])
+            else:
+                visit = "outpatient"
         if visit == "inpatient":
             total = Decimal(rng.randint(5000, 12000)) + Decimal(rng.randint(0, 99)) / 100
             end = min(day + dt.timedelta(days=rng.randint(2, 12)), today)
@@ -65,7 +76,7 @@ def seed(ctx):
         return {
             "number": f"{PREFIX}{seq:07d}", "id_number": person_id, "name": name, "insured_region": insured,
             "facility": facility.code, "visit_type": visit,
-            "disease_code": "M03900" if visit == "chronic" else "",
+            "disease_code": disease,
             "service_start": day.isoformat(), "service_end": end.isoformat(), "total_amount": str(total),
             "eligible_amount": str(eligible), "fund_paid": str(fund), "account_paid": str(account),
             "cash_paid": str(total - fund - account), "settled_at": settled.isoformat(),
@@ -159,8 +170,8 @@ def _advance(month, this_month, last_month):
 
 
 def _people(ctx, facilities, since, size=240):
-    """(id number, name, insured county, facilities they use); about two in three hold a long-term registration
-    to the facilities' city from ``since`` on, the others are treated unregistered."""
+    """(id number, name, insured county, facilities they use); most hold a long-term registration to the
+    facilities' city from ``since`` on, about one in fifteen is treated unregistered."""
     from apps.regions.models import Region
     from tests.registration.factories import InsuredPersonFactory, RegistrationFactory
 
@@ -179,7 +190,7 @@ def _people(ctx, facilities, since, size=240):
         name = f"演示参保人{n}"
         person = InsuredPersonFactory(id_number=pid, name=name, insured=insured,
                                       insurance_type="employee" if n % 4 else "resident")
-        if rng.random() < 0.65:
+        if rng.random() < 0.93:
             RegistrationFactory(reference=f"BA-DEMO-{n:05d}", person=person, destination=city,
                                 category=rng.choice(["retiree_relocated", "long_term_resident", "stationed_worker"]),
                                 start_date=since, channel="counter")
