@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from apps.regions.models import Level, Region, code_range
 
@@ -58,8 +59,13 @@ def facilities_within(region_code: str, queryset: QuerySet | None = None) -> Que
     region = Region.objects.filter(code=region_code).first()
     if region is None:
         return qs.none()
+    return facilities_under(region, qs)
+
+
+def facilities_under(region: Region, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to the facilities located in ``region`` or under it."""
     lo, hi = code_range(region.prefix)
-    return qs.filter(region__gte=lo, region__lte=hi)
+    return queryset.filter(region__gte=lo, region__lte=hi)
 
 
 def code_or_name_q(term: str, prefix: str = "") -> Q:
@@ -245,14 +251,14 @@ def coverage_province_for(org, requested: str | None) -> str | None:
     if requested:
         requested = requested.strip()
         if not Region.objects.filter(code=requested, level=Level.PROVINCE).exists():
-            raise ValidationFailed(f"{requested} 不是省级行政区划代码。", field="province")
+            raise ValidationFailed(_("%(code)s 不是省级行政区划代码。") % {"code": requested}, field="province")
     if org is None:
-        raise NotFound("未找到。")
+        raise NotFound(_("未找到。"))
     if org.is_national:
         return requested or None
     own = org.region_id[:2] + "0000"
     if requested and requested != own:
-        raise NotFound("未找到该省的覆盖情况。", field="province")
+        raise NotFound(_("未找到该省的覆盖情况。"), field="province")
     return own
 
 

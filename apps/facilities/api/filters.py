@@ -1,8 +1,16 @@
 """Query parameters of GET /api/v1/facilities/ (API.md)."""
+import re
+
 import django_filters
+from django.utils.translation import gettext as _
+
+from apps.core.errors import ValidationFailed
+from apps.regions.models import Region
 
 from ..models import Facility, FacilityKind, FacilityLevel, FacilityStatus
 from .. import selectors
+
+DISEASE_CODE = re.compile(r"^M\d{5}$")
 
 
 class FacilityFilter(django_filters.FilterSet):
@@ -21,13 +29,21 @@ class FacilityFilter(django_filters.FilterSet):
         fields = ["region", "kind", "level", "status", "service", "disease", "q"]
 
     def filter_region(self, queryset, name, value):
-        return selectors.facilities_within(value.strip(), queryset)
+        code = value.strip()
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise ValidationFailed(_("区划代码「%(code)s」不存在，请填写6位行政区划代码。") % {"code": code}, field="region")
+        return selectors.facilities_under(region, queryset)
 
     def filter_service(self, queryset, name, value):
         return selectors.with_service(queryset, value)
 
     def filter_disease(self, queryset, name, value):
-        return queryset.filter(selectors.confirmed_disease_q(value.strip().upper()))
+        code = value.strip().upper()
+        if not DISEASE_CODE.match(code):
+            raise ValidationFailed(_("病种编码「%(code)s」格式错误：应为 M 加 5 位数字（如 M07800）。") % {"code": code},
+                                   field="disease")
+        return queryset.filter(selectors.confirmed_disease_q(code))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -3,12 +3,14 @@
 Facilities are reference data every partner needs (an insured-side province checks where its people were
 treated; a hospital looks up another's code), so any authenticated account reads them all. Coverage is
 shown per province: national picks any province, every other organisation its own."""
+from django.utils.translation import gettext as _, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.permissions import IsOrganisationMember
 from apps.core.errors import ValidationFailed
 from apps.regions.scope import org_of
 
@@ -18,17 +20,27 @@ from .filters import FacilityFilter
 from .serializers import CoverageSerializer, FacilitySerializer
 
 
+class OrganisationMember(IsOrganisationMember):
+    """The kernel's permission with its 403 text translatable (English with Accept-Language: en); drop it once
+    ``apps.core.api.permissions.IsOrganisationMember.message`` is wrapped in ``gettext_lazy`` itself."""
+
+    message = gettext_lazy("该账户未关联任何机构，无权访问。")
+
+
 class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [OrganisationMember]
     serializer_class = FacilitySerializer
     filterset_class = FacilityFilter
     lookup_field = "code"
-    lookup_value_regex = "[HP][0-9]{11}"
+    lookup_value_regex = "[^/.]+"  # a malformed code answers the API's JSON 404, not the site's HTML page
 
     def get_queryset(self):
         return Facility.objects.prefetch_related(selectors.confirmed_diseases_prefetch()).order_by("code")
 
 
 class CoverageView(APIView):
+    permission_classes = [OrganisationMember]
+
     @extend_schema(
         parameters=[OpenApiParameter("province", OpenApiTypes.STR, description="省级区划代码（国家级机构必填）")],
         responses=CoverageSerializer,
@@ -37,7 +49,7 @@ class CoverageView(APIView):
         """Coverage of one province: per city and overall, uncovered counties, chronic diseases per pooling area."""
         province = selectors.coverage_province_for(org_of(request.user), request.query_params.get("province"))
         if province is None:
-            raise ValidationFailed("请指定省份（province=省级区划代码）。", field="province")
+            raise ValidationFailed(_("请指定省份（province=省级区划代码）。"), field="province")
         cov = selectors.province_coverage(province)
         data = {
             "province": cov.province, "cities": cov.cities, "uncovered": cov.uncovered,
