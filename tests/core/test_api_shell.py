@@ -31,3 +31,15 @@ def test_errors_are_chinese_by_default_and_english_on_request(client):
 
 def test_unknown_region_answers_404(api_for):
     assert api_for("000000").get("/api/v1/regions/999999/").status_code == 404
+
+
+def test_an_account_without_organisation_is_refused_in_the_callers_language(django_user_model):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(django_user_model.objects.create_user("orphan", password="x-Pass-123"))
+    zh = client.get("/api/v1/regions/")
+    en = client.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en")
+    assert zh.status_code == en.status_code == 403
+    assert zh.json()["detail"] == "该账户未关联任何机构，无权访问。"
+    assert en.json()["detail"] == "This account does not act for any organisation and may not use the API."
