@@ -3,7 +3,7 @@
 Facilities are reference data every partner needs (an insured-side province checks where its people were
 treated; a hospital looks up another's code), so any authenticated account reads them all. Coverage is
 shown per province: national picks any province, every other organisation its own."""
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -20,15 +20,8 @@ from .filters import FacilityFilter
 from .serializers import CoverageSerializer, FacilitySerializer
 
 
-class OrganisationMember(IsOrganisationMember):
-    """The kernel's permission with its 403 text translatable (English with Accept-Language: en); drop it once
-    ``apps.core.api.permissions.IsOrganisationMember.message`` is wrapped in ``gettext_lazy`` itself."""
-
-    message = gettext_lazy("该账户未关联任何机构，无权访问。")
-
-
 class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [OrganisationMember]
+    permission_classes = [IsOrganisationMember]
     serializer_class = FacilitySerializer
     filterset_class = FacilityFilter
     lookup_field = "code"
@@ -39,7 +32,7 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CoverageView(APIView):
-    permission_classes = [OrganisationMember]
+    permission_classes = [IsOrganisationMember]
 
     @extend_schema(
         parameters=[OpenApiParameter("province", OpenApiTypes.STR, description="省级区划代码（国家级机构必填）")],
