@@ -16,6 +16,7 @@ from apps.settlement.models import Settlement
 from . import services
 from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
 from .rules import RULES, Dialect
+from .selectors import evidence_items, evidence_text
 
 
 def _may_edit_catalogue(request) -> bool:
@@ -210,9 +211,10 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
         numbers = [v for k, v in detail.items() if k in ("other", "previous") and v]
         ids = dict(Settlement.objects.filter(number__in=numbers).values_list("number", "id"))
         rows = []
-        for key, value in detail.items():
-            shown = _settlement_link(value, ids.get(value)) if value in ids else format_html("{}", value)
-            rows.append((key, shown))
+        for key, label, value in evidence_items(detail):
+            shown = _settlement_link(value, ids[value]) if key in ("other", "previous") and value in ids \
+                else format_html("{}", value)
+            rows.append((label, shown))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         return format_html('<p>{}</p><table>{}</table>', obj.rule.description, table)
 
@@ -305,7 +307,7 @@ def settlement_flags_html(settlement, org=None):
         return "未被监管规则标记"
     rows = []
     for flag in flags:
-        evidence = "；".join(f"{k}: {v}" for k, v in (flag.detail or {}).items())
+        evidence = evidence_text(flag.detail)
         rows.append((reverse("admin:supervision_flag_change", args=[flag.pk]), flag.rule.name,
                      flag.rule.get_severity_display(), flag.get_status_display(), evidence))
     return format_html(

@@ -14,6 +14,7 @@ from apps.regions.scope import covers_region, scoped
 
 from . import rules as rule_sql
 from .models import Flag, FlagEvent, FlagStatus, Rule, ScanRun
+from .selectors import evidence_text
 
 
 def last_full_scan() -> ScanRun | None:
@@ -97,7 +98,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
                        % {"region": settlement.treatment_region_id})
     description = (
         f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
-        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{flag.detail}"
+        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{evidence_text(flag.detail)}"
         + (f"\n说明：{note.strip()}" if note and note.strip() else "")
     )
     ticket = raise_ticket(actor=actor, organisation=organisation, category="cost_review",

@@ -27,7 +27,7 @@ def test_the_settlement_page_shows_why_it_was_flagged_with_a_link_to_the_flag(ad
     assert flag.rule.name in page
     assert flag.rule.get_severity_display() in page
     assert "协查中" in page
-    assert "total_amount: 30000.00" in page and "threshold: 20000.00" in page
+    assert "医疗总费用：30000.00" in page and "金额阈值：20000.00" in page
 
 
 def test_a_settlement_nobody_flagged_says_so(admin_client_for):

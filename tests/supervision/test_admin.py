@@ -50,7 +50,7 @@ def test_the_flag_page_shows_the_evidence_with_a_link_to_the_paired_settlement(a
     page = admin_client_for("310000").get(f"{CHANGELIST}{flag.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert flag.detail["other"] in html and "overlap_days" in html and "发起费用协查" in html
+    assert flag.detail["other"] in html and "重叠天数" in html and "发起费用协查" in html
 
 
 def test_concluding_from_the_flag_page_records_the_recovery(admin_client_for, flags):
