@@ -9,7 +9,7 @@ from .models import Organisation, Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "pooling_area", "is_pooling_area", "instant_approval")
     list_filter = ("level", "is_pooling_area", "instant_approval")
     search_fields = ("code", "name")
@@ -19,18 +19,6 @@ class RegionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("code", "name", "level", "parent", "pooling_area", "is_pooling_area")
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         """A pooling area's own bureau, or one above it, switches 即申即享 on or off."""

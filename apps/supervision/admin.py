@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import ScopedAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.models import Level, Region, code_range
 from apps.regions.scope import covers_region, org_of
@@ -88,24 +88,9 @@ class RestrictedItemAdmin(RuleAdmin):
 
 
 @admin.register(ScanRun)
-class ScanRunAdmin(admin.ModelAdmin):
+class ScanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("started_at", "finished_at", "since", "rules", "flags_created")
     show_full_result_count = False
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _RegionFilter(admin.SimpleListFilter):
