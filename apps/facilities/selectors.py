@@ -5,7 +5,7 @@ from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefet
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from apps.regions.models import Level, Region, code_range
+from apps.regions.models import Level, Region, code_range, subtree_q
 
 from .models import ChronicDisease, DiseaseServiceStatus, Facility, FacilityDisease, FacilityKind, FacilityStatus
 
@@ -64,8 +64,7 @@ def facilities_within(region_code: str, queryset: QuerySet | None = None) -> Que
 
 def facilities_under(region: Region, queryset: QuerySet) -> QuerySet:
     """``queryset`` narrowed to the facilities located in ``region`` or under it."""
-    lo, hi = code_range(region.prefix)
-    return queryset.filter(region__gte=lo, region__lte=hi)
+    return queryset.filter(subtree_q("region", region.prefix))
 
 
 def code_or_name_q(term: str, prefix: str = "") -> Q:

@@ -26,6 +26,18 @@ def code_range(prefix: str) -> tuple[str, str]:
     return prefix.ljust(6, "0"), prefix.ljust(6, "9")
 
 
+def subtree_q(field: str, prefix: str) -> models.Q:
+    """Rows whose ``field`` (a Region FK, i.e. a code column) starts with ``prefix``, as an indexed range."""
+    lo, hi = code_range(prefix)
+    return models.Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+
+
+def region_subtree_q(field: str, code: str) -> models.Q:
+    """Rows whose ``field`` lies in region ``code`` or under it; no rows when the code is unknown."""
+    region = Region.objects.filter(code=code).first()
+    return models.Q(pk__in=[]) if region is None else subtree_q(field, region.prefix)
+
+
 class RegionQuerySet(models.QuerySet):
     def within(self, region: "Region"):
         """The region and everything under it."""

@@ -14,7 +14,7 @@ Admin, API, exports and dashboards all call :func:`scoped`.
 """
 from django.db.models import Q, QuerySet
 
-from .models import Organisation, code_range
+from .models import Organisation, code_range, subtree_q
 
 
 def scope_q(model, org: Organisation | None) -> Q | None:
@@ -30,9 +30,8 @@ def scope_q(model, org: Organisation | None) -> Q | None:
             lookup = "pk" if facility_field == "self" else f"{facility_field}_id"
             q |= Q(**{lookup: org.code})
     else:
-        lo, hi = code_range(org.region_prefix)
         for field in getattr(model, "SCOPE_REGION_FIELDS", ()):
-            q |= Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+            q |= subtree_q(field, org.region_prefix)
     extra = getattr(model, "extra_scope_q", None)
     if extra is not None:
         q |= extra(org)

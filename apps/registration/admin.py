@@ -14,7 +14,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from apps.core import idnumbers
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
-from apps.regions.models import Level, Region, code_range
+from apps.regions.models import Level, Region, subtree_q
 from apps.regions.scope import covers_region, org_of
 
 from . import services
@@ -43,8 +43,7 @@ class DestinationProvinceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            lo, hi = code_range(self.value()[:2])
-            return queryset.filter(destination_region__gte=lo, destination_region__lte=hi)
+            return queryset.filter(subtree_q("destination_region", self.value()[:2]))
         return queryset
 
 

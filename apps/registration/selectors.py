@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.core import idnumbers
-from apps.regions.models import Organisation, Region, code_range
+from apps.regions.models import Organisation, Region, subtree_q
 from apps.regions.scope import scoped
 
 from .models import Registration, Status
@@ -20,8 +20,7 @@ def registrations_for(org: Organisation | None) -> QuerySet:
 
 def in_subtree(qs: QuerySet, field: str, region: Region) -> QuerySet:
     """Rows whose ``field`` (a Region FK) is ``region`` or lies under it: an indexed range test."""
-    lo, hi = code_range(region.prefix)
-    return qs.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
+    return qs.filter(subtree_q(field, region.prefix))
 
 
 def valid_on_q(day: dt.date) -> Q:

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from apps.core import idnumbers
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
-from apps.regions.models import Level, Region, code_range
+from apps.regions.models import Level, Region, subtree_q
 from apps.regions.scope import org_of
 
 from . import services
@@ -79,8 +79,7 @@ class _SettlementProvinceFilter(admin.SimpleListFilter):
             return queryset
         if not (len(code) == 6 and code.isdigit() and code.endswith("0000")):
             return queryset.none()
-        lo, hi = code_range(code[:2])
-        return queryset.filter(**{f"{self.region_field}__gte": lo, f"{self.region_field}__lte": hi})
+        return queryset.filter(subtree_q(self.region_field, code[:2]))
 
 
 class SettlementInsuredProvinceFilter(_SettlementProvinceFilter):

@@ -6,19 +6,9 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, V
 from django.db.models.functions import Coalesce
 
 from apps.core.money import ZERO
-from apps.regions.models import Region, code_range
 from apps.regions.scope import scoped
 
 from .models import Clearing, ClearingStatus, Prepayment
-
-
-def region_subtree_q(field: str, code: str) -> Q:
-    """Rows whose ``field`` (a region code) lies under ``code`` (an indexed range test)."""
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        return Q(pk__in=[])
-    lo, hi = code_range(region.prefix)
-    return Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
 
 
 def flagged_q() -> Q:

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from apps.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from apps.core.errors import DomainError
-from apps.regions.models import Level, Region, code_range
+from apps.regions.models import Level, Region, region_subtree_q
 from apps.regions.scope import covers_region, org_of
 from apps.settlement.models import Settlement
 
@@ -112,11 +112,7 @@ class _RegionFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        region = Region.objects.filter(code=value).first()
-        if region is None:
-            return queryset.none()
-        lo, hi = code_range(region.prefix)
-        return queryset.filter(**{f"{self.field}__gte": lo, f"{self.field}__lte": hi})
+        return queryset.filter(region_subtree_q(self.field, value))
 
 
 class InsuredRegionFilter(_RegionFilter):

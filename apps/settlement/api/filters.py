@@ -5,7 +5,9 @@ import django_filters
 from django.utils import timezone
 
 from ..models import Clearing, ClearingStatus, Settlement, VisitType
-from ..selectors import flagged_q, region_subtree_q
+from apps.regions.models import region_subtree_q
+
+from ..selectors import flagged_q
 
 
 class SettlementFilter(django_filters.FilterSet):

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.core.api.mixins import ScopedQuerysetMixin
 from apps.core.api.pagination import CursorPagination
-from apps.regions.models import Region, code_range
+from apps.regions.models import region_subtree_q
 from apps.supervision import services
 from apps.supervision.models import Flag, FlagStatus
 
@@ -16,11 +16,7 @@ from .serializers import ConcludeSerializer, FlagSerializer, RequestReviewSerial
 
 def _subtree(field):
     def method(self, qs, name, value):
-        region = Region.objects.filter(code=value).first()
-        if region is None:
-            return qs.none()
-        lo, hi = code_range(region.prefix)
-        return qs.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
+        return qs.filter(region_subtree_q(field, value))
     return method
 
 
