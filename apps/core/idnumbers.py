@@ -2,6 +2,8 @@
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -16,18 +18,18 @@ def normalise(id_number: str) -> str:
 
 
 def id_number_error(id_number: str) -> str | None:
-    """A Chinese message saying what is wrong with ``id_number``, or None when it is valid."""
+    """What is wrong with ``id_number`` in the active language (Chinese by default), or None when it is valid."""
     value = normalise(id_number)
     if len(value) != 18:
-        return "身份证号码应为18位。"
+        return _("身份证号码应为18位。")
     if not _SHAPE.match(value):
-        return "身份证号码前17位应为数字，最后一位为数字或X。"
+        return _("身份证号码前17位应为数字，最后一位为数字或X。")
     try:
         birth_date(value)
     except ValueError:
-        return "身份证号码中的出生日期无效。"
+        return _("身份证号码中的出生日期无效。")
     if check_char(value[:17]) != value[17]:
-        return "身份证号码校验位不正确，请核对。"
+        return _("身份证号码校验位不正确，请核对。")
     return None
 
 

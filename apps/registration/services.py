@@ -145,7 +145,7 @@ def submit_registration(*, actor, organisation, channel: str, data: dict, today:
 
     id_number = idnumbers.normalise(data.get("id_number"))
     if (error := idnumbers.id_number_error(id_number)):
-        fail("id_number", _(error))
+        fail("id_number", error)
     name = str(data.get("name") or "").strip()
     if not name:
         fail("name", _("请填写姓名。"))

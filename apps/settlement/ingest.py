@@ -207,7 +207,7 @@ def parse_settlement(data, messages: Messages | None = None) -> tuple[dict, dict
     if c["id_number"] and "id_number" not in errors:
         problem = idnumbers.id_number_error(c["id_number"])
         if problem:
-            errors.add("id_number", problem)  # apps.core.idnumbers answers in Chinese: a msgid of ours too
+            errors.add("id_number", problem)
     if c["insured_region"] and not REGION_CODE.match(c["insured_region"]):
         errors.add("insured_region", _("应为6位行政区划代码。"))
     if c["visit_type"] not in VISIT_TYPES:
