@@ -40,3 +40,14 @@ def admin_client_for(db, client):
         return client
 
     return make
+
+
+@pytest.fixture
+def race_db(transactional_db):
+    """For race tests with two real connections (``tests.concurrency.run_concurrently``): a transactional
+    database (each thread commits for real) with the regions loaded again after the previous flush."""
+    from apps.regions.models import Region
+    from apps.regions.services import load_regions
+
+    if not Region.objects.filter(level="county").exists():
+        load_regions()
