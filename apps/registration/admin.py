@@ -18,7 +18,7 @@ from apps.regions.models import Level, Region, subtree_q
 from apps.regions.scope import covers_region, org_of
 
 from . import services
-from .forms import RegistrationForm
+from .forms import PersonDetailsForm, RegistrationForm
 from .models import Channel, InsuredPerson, Registration, RegistrationEvent, Status
 from .resources import IMPORT_COLUMNS, RegistrationExportResource, RegistrationImportResource
 from .selectors import documents_overdue_q, in_subtree
@@ -304,6 +304,9 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
             else:
                 self.message_user(request, f"备案 {registration.reference} 已提交，状态：{registration.get_status_display()}。",
                                   messages.SUCCESS)
+                if getattr(registration, "phone_on_file_kept", False):
+                    self.message_user(request, "填写的手机号码与参保登记的号码不一致，未作变更，通知仍发往登记的号码；"
+                                               "确需变更的，请在参保人员页面办理“变更参保信息”。", messages.WARNING)
                 return redirect(self._change_url(registration))
         return TemplateResponse(request, "admin/registration/registration/counter.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "窗口办理异地就医备案",
@@ -340,6 +343,52 @@ class InsuredPersonAdmin(ExactSearchMixin, ScopedAdminMixin, admin.ModelAdmin):
     person_prefix = ""
     search_help_text = "输入完整身份证号码或姓名（精确匹配）"
 
+    change_form_template = "admin/registration/insuredperson/change_form.html"
+
     @admin.display(description="身份证号码")
     def masked_id(self, obj):
         return obj.masked_id
+
+    def _may_change_details(self, request, obj) -> bool:
+        """Whether to offer the change: a bureau holding the person (the service decides again)."""
+        org = org_of(request.user)
+        return obj is not None and is_reviewer(request) and (
+            org is None or covers_region(org, obj.insured_region_id))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/details/", view(self.details_view), name="registration_insuredperson_details"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "can_change_details": self._may_change_details(request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def details_view(self, request, object_id):
+        """参保关系变更 / 信息变更: the form, submitted through ``services.change_person_details``."""
+        person = self.get_object(request, object_id)
+        if not self._may_change_details(request, person):
+            raise Http404("未找到该参保人员。")
+        back = reverse("admin:registration_insuredperson_change", args=[person.pk])
+        initial = {"name": person.name, "phone": person.phone, "insurance_type": person.insurance_type,
+                   "insured_region": f"{person.insured_region.name}（{person.insured_region_id}）"}
+        form = PersonDetailsForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.change_person_details(
+                    actor=request.user, organisation=org_of(request.user), person_id=person.pk,
+                    name=data["name"], phone=data["phone"], insurance_type=data["insurance_type"],
+                    insured_region=data["insured_region"], reason=data["reason"])
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                self.message_user(request, f"参保人员 {person.masked_id} 的信息已变更。", messages.SUCCESS)
+                return redirect(back)
+        return TemplateResponse(request, "admin/registration/insuredperson/details.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": person,
+            "title": f"变更参保信息：{person.name}（{person.masked_id}）", "form": form, "back": back,
+            "insured_regions": form.insured_candidates,
+        })

@@ -1,4 +1,5 @@
-"""The public self-service form and the status lookup: field types and widgets only; the rules are the service's."""
+"""The public self-service form, the status lookup and the bureau's change of a person's details: field types
+and widgets only; the rules are the services'."""
 import re
 
 from django import forms
@@ -10,7 +11,7 @@ from apps.regions.models import Level, Region
 
 from .models import Category, InsuranceType
 
-_CODE = re.compile(r"(\d{6})")
+_CODE = re.compile(r"([0-9]{6})")
 
 
 def region_code(value: str, candidates) -> str:
@@ -40,7 +41,15 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RegistrationForm(forms.Form):
+class DomainErrorFormMixin:
+    def add_domain_error(self, exc: DomainError):
+        """Put a service's error(s) next to the fields they name."""
+        for field, messages in exc.as_dict().items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class RegistrationForm(DomainErrorFormMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
@@ -76,14 +85,37 @@ class RegistrationForm(forms.Form):
     def clean_destination_region(self):
         return region_code(self.cleaned_data["destination_region"], self.destination_candidates)
 
-    def add_domain_error(self, exc: DomainError):
-        """Put a service's error(s) next to the fields they name."""
-        for field, messages in exc.as_dict().items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+
+
+class NoEchoTextInput(forms.TextInput):
+    """A text box that never writes the submitted value back into the page (for the full ID number)."""
+
+    def format_value(self, value):
+        return None
 
 
 class StatusLookupForm(forms.Form):
     reference = forms.CharField(label="备案编号", max_length=20)
     id_number = forms.CharField(label="身份证号码", max_length=18,
-                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+                                widget=NoEchoTextInput(attrs={"autocomplete": "off"}))
+
+
+class PersonDetailsForm(DomainErrorFormMixin, forms.Form):
+    """参保关系变更 / 信息变更 by the bureau holding the person (admin); the rules are
+    ``services.change_person_details``'s."""
+
+    name = forms.CharField(label="姓名", max_length=64)
+    phone = forms.CharField(label="手机号码", max_length=11)
+    insurance_type = forms.ChoiceField(label="险种", choices=InsuranceType.choices)
+    insured_region = forms.CharField(
+        label="参保地", help_text="县（区）或参保统筹区的名称或6位行政区划代码；参保统筹区随之变更。",
+        widget=forms.TextInput(attrs={"list": "insured-regions", "autocomplete": "off"}))
+    reason = forms.CharField(label="变更原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+                             help_text="如：参保关系转移接续、本人申请更换手机号码（附证明材料编号）。记入审计日志。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.insured_candidates, _destinations = region_candidates()
+
+    def clean_insured_region(self):
+        return region_code(self.cleaned_data["insured_region"], self.insured_candidates)

@@ -44,8 +44,9 @@ def lookup_status(reference: str, id_number: str) -> Registration | None:
     id_number = idnumbers.normalise(id_number)
     if not reference or not id_number:
         return None
-    return (Registration.objects.filter(reference=reference, person__id_number=id_number)
-            .only("reference", "status", "start_date", "end_date", "category", "status_reason").first())
+    return (Registration.objects.filter(reference=reference, person__id_number=id_number).select_related("person")
+            .only("reference", "status", "start_date", "end_date", "category", "status_reason", "person__id_number")
+            .first())
 
 
 def valid_registration_for(id_number: str, treatment_region_code: str, day: dt.date) -> Registration | None:

@@ -1,9 +1,13 @@
 """Public pages: the self-service registration form, its confirmation, and the status lookup. No login;
-CSRF-protected; POSTs throttled per client address."""
+CSRF-protected; POSTs throttled per client address. Every page here may show personal data (the form
+echoes what was typed, the confirmation and the lookup show a registration), so none may be stored by
+a browser or proxy cache (``Cache-Control: no-store``); the lookup never echoes the ID number it was
+given, only the masked one of the registration it found."""
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils.translation import override
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import DomainError
@@ -54,6 +58,7 @@ PUBLIC_LANGUAGE = "zh-hans"  # the public pages are Chinese whatever the browser
 
 @require_http_methods(["GET", "POST"])
 @override(PUBLIC_LANGUAGE)
+@never_cache
 def registration_form(request):
     if request.method == "GET":
         return _form_page(request, RegistrationForm())
@@ -73,6 +78,7 @@ def registration_form(request):
 
 
 @override(PUBLIC_LANGUAGE)
+@never_cache
 def registration_done(request):
     """The confirmation, for the browser that submitted (the reference is kept in its session only)."""
     reference = request.session.get("registration_done")
@@ -88,6 +94,7 @@ def registration_done(request):
 
 @require_http_methods(["GET", "POST"])
 @override(PUBLIC_LANGUAGE)
+@never_cache
 def registration_status(request):
     """Status and validity for a reference plus the holder's ID number; any wrong pair reads 'not found'."""
     form = StatusLookupForm(request.POST or None)

@@ -30,8 +30,16 @@ def test_a_long_term_registration_lasts_until_cancelled():
 
 
 def test_a_temporary_registration_defaults_to_six_months_less_a_day():
-    registration = submit(category="referral", start_date=dt.date(2031, 1, 31))
-    assert registration.end_date == dt.date(2031, 7, 30)
+    start = dt.date(TODAY.year + 1, 1, 31) if TODAY.month > 1 else dt.date(TODAY.year, 1, 31)  # within a year
+    registration = submit(category="referral", start_date=start)
+    assert registration.end_date == dt.date(start.year, 7, 30)
+
+
+def test_six_months_from_the_end_of_august_is_clamped_to_february():
+    start = dt.date(TODAY.year if TODAY <= dt.date(TODAY.year, 8, 31) else TODAY.year + 1, 8, 31)
+    registration = submit(category="referral", start_date=start)
+    assert registration.end_date == services.add_months(start, 6) - dt.timedelta(days=1)
+    assert registration.end_date.month == 2
 
 
 def test_a_temporary_registration_may_run_longer_than_six_months():
@@ -158,8 +166,8 @@ def test_registrations_for_different_destinations_or_after_one_ends_are_fine():
 
 def test_a_rejected_registration_does_not_block_a_new_one():
     data = registration_data()
-    RegistrationFactory(person__id_number=data["id_number"], person__insured="320508", destination="310000",
-                        status="rejected", start_date=TODAY)
+    RegistrationFactory(person__id_number=data["id_number"], person__name=data["name"], person__insured="320508",
+                        destination="310000", status="rejected", start_date=TODAY)
     assert submit(id_number=data["id_number"]).pk
 
 

@@ -27,6 +27,21 @@ class RegistrationCreateSerializer(serializers.Serializer):
     documents_due = serializers.DateField(required=False, allow_null=True, help_text="可选：材料补交截止日期")
 
 
+class RegistrationSearchSerializer(serializers.Serializer):
+    """The list's filters in a body, so an ID number need not travel in a URL (and so in access logs)."""
+
+    id_number = serializers.CharField(help_text="18位居民身份证号码（完整号码，不写入网址）")
+    status = serializers.CharField(required=False, help_text="同列表的 status 过滤")
+    category = serializers.CharField(required=False, help_text="同列表的 category 过滤")
+    insured_region = serializers.CharField(required=False, help_text="参保地（含下级）6位代码")
+    destination_region = serializers.CharField(required=False, help_text="就医地（含下级）6位代码")
+    valid_on = serializers.DateField(required=False, help_text="在该日有效")
+
+    def filter_data(self) -> dict[str, str]:
+        """The validated body as the list's query parameters."""
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in self.validated_data.items()}
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="驳回、撤销时必填")
@@ -36,7 +51,9 @@ class RegistrationEventSerializer(serializers.ModelSerializer):
     # plain strings: one enum (``status``) is enough in the schema
     from_status = serializers.CharField(help_text="原状态（提交时为空）")
     to_status = serializers.CharField(help_text="新状态")
-    organisation = serializers.CharField(source="organisation.code", default=None)
+    # null for events no organisation caused (anonymous web submissions, automatic expiry)
+    organisation = serializers.CharField(source="organisation.code", default=None, allow_null=True,
+                                         help_text="办理机构代码；网上自助提交与自动到期为 null")
 
     class Meta:
         model = RegistrationEvent

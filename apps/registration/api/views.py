@@ -1,6 +1,7 @@
-"""Registrations endpoint (API.md "Registrations"): create, read, list, approve / reject / cancel."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+"""Registrations endpoint (API.md "Registrations"): create, read, list, search, approve / reject / cancel."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +14,7 @@ from .filters import RegistrationFilter
 from .serializers import (
     ReasonSerializer,
     RegistrationCreateSerializer,
+    RegistrationSearchSerializer,
     RegistrationSerializer,
 )
 
@@ -34,6 +36,29 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("events__organisation")
+
+    def get_object(self):
+        # a reference that cannot exist (a NUL byte, a control character, too long) is simply not found
+        if not services.REFERENCE_SHAPE.fullmatch(str(self.kwargs.get("reference", "")).strip().upper()):
+            raise exceptions.NotFound()
+        return super().get_object()
+
+    @extend_schema(
+        request=RegistrationSearchSerializer, responses={200: RegistrationSerializer(many=True)},
+        parameters=[OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY,
+                                     description="翻页：POST 同样的请求体到上一页答复的 next 地址"),
+                    OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, description="每页条数")],
+        description="与列表相同的过滤、范围、字段与分页，但条件（含完整身份证号码）放在请求体中，不进入网址。",
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def search(self, request):
+        body = RegistrationSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        filterset = RegistrationFilter(data=body.filter_data(), queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(RegistrationSerializer(page, many=True).data)
 
     @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
     def create(self, request, *args, **kwargs):
