@@ -1,12 +1,13 @@
 """Public pages: the self-service registration form, its confirmation, and the status lookup. No login;
 CSRF-protected; POSTs throttled per client address."""
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils.translation import override
 from django.views.decorators.http import require_http_methods
 
+from apps.core.api.throttling import over_rate
 from apps.core.errors import DomainError
+from apps.core.net import client_ip
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
@@ -25,21 +26,15 @@ def public_rate() -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites REMOTE_ADDR.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The kernel's answer: X-Forwarded-For only from a trusted proxy (settings.TRUSTED_PROXIES).
+    return client_ip(request) or "unknown"
 
 
 def throttled(request, bucket: str) -> bool:
-    """Count one attempt for this client; True once it is over the rate (fixed window per client)."""
+    """Count one attempt for this client; True once it is over the rate (fixed window per client).
+    A cache outage lets the attempt through with a logged warning (apps.core.api.throttling.over_rate)."""
     limit, seconds = public_rate()
-    key = f"yidi:registration:{bucket}:{client_address(request)}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        count = 1
-    return count > limit
+    return over_rate(f"yidi:registration:{bucket}:{client_address(request)}", limit, seconds)
 
 
 def _form_page(request, form, status=200, message=""):
