@@ -25,12 +25,12 @@ if str(ROOT) not in sys.path:  # apps.core.logging must import before the applic
     sys.path.insert(0, str(ROOT))
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 # gunicorn's runtime control socket (gunicornc): off unless GUNICORN_CONTROL_SOCKET names a path.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "") or None

@@ -5,4 +5,4 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from config.settings import *  # noqa: E402,F401,F403
+from config.settings import *

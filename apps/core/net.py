@@ -66,7 +66,7 @@ def client_ip(request) -> str:
     meta = request.META
     remote_raw = meta.get("REMOTE_ADDR") or ""
     remote = parse_ip(remote_raw)
-    networks, unix = _trusted()
+    _, unix = _trusted()
     peer_trusted = is_trusted_proxy(remote) if remote is not None else (unix and not remote_raw)
     if not peer_trusted:
         return str(remote) if remote is not None else remote_raw.strip()

@@ -5,12 +5,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from django.urls import NoReverseMatch
-from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger("apps.core.health")
 

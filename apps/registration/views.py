@@ -11,7 +11,7 @@ from apps.core.net import client_ip
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
-from .models import Channel, LONG_TERM_CATEGORIES, Registration, Status
+from .models import LONG_TERM_CATEGORIES, Channel, Registration, Status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"

@@ -17,8 +17,8 @@ def policy(response) -> dict[str, list[str]]:
 
 def inline_scripts(html: str) -> list[str]:
     """<script> elements without src, and on…= event handler attributes: what script-src 'self' blocks."""
-    tags = re.findall(r"<script\b[^>]*>", html, re.I)
-    handlers = re.findall(r"<[^>]+\son[a-z]+\s*=", html, re.I)
+    tags = re.findall(r"<script\b[^>]*>", html, re.IGNORECASE)
+    handlers = re.findall(r"<[^>]+\son[a-z]+\s*=", html, re.IGNORECASE)
     return [t for t in tags if "src=" not in t] + handlers
 
 

@@ -139,9 +139,9 @@ def test_gunicorn_access_log_masks_id_numbers_and_shows_the_client_behind_a_trus
     port = _free_port()
     env = clean_env(DEBUG="true", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1",
                     TRUSTED_PROXIES="127.0.0.1", DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///:memory:"))
-    out, err = open(tmp_path / "out", "w+"), open(tmp_path / "err", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-                            cwd=ROOT, env=env, stdout=out, stderr=err)
+    with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+                                cwd=ROOT, env=env, stdout=out, stderr=err)
     try:
         deadline = time.monotonic() + 60
         while True:
