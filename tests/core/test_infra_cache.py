@@ -133,3 +133,10 @@ def test_redis_url_stays_djangos_backend_even_where_django_redis_is_installed(tm
     configured = settings_in_subprocess("CACHES['default']['BACKEND']", SECRET_KEY=SECRET, CACHE_URL="redis://127.0.0.1:6379/2",
                                         PYTHONPATH=str(tmp_path))
     assert configured == REDIS_BACKEND
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_healthz_answers_a_plain_http_probe_where_everything_else_redirects_to_https():
+    assert Client().get("/admin/login/").status_code == 301
+    assert Client().get("/healthz").status_code == 200
