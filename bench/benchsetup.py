@@ -30,6 +30,7 @@ def setup_django(name: str, **env: str) -> None:
     """Point Django at database ``name`` (plus any extra settings in ``env``), migrate it and load regions."""
     os.environ["DATABASE_URL"] = database_url(name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "true")  # the settings default to production (SECRET_KEY required)
     os.environ.update(env)
     import django
 

@@ -4,17 +4,18 @@ echoes what was typed, the confirmation and the lookup show a registration), so 
 a browser or proxy cache (``Cache-Control: no-store``); the lookup never echoes the ID number it was
 given, only the masked one of the registration it found."""
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils.translation import override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from apps.core.api.throttling import over_rate
 from apps.core.errors import DomainError
+from apps.core.net import client_ip
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
-from .models import Channel, LONG_TERM_CATEGORIES, Registration, Status
+from .models import LONG_TERM_CATEGORIES, Channel, Registration, Status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"
@@ -29,21 +30,15 @@ def public_rate() -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites REMOTE_ADDR.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The kernel's answer: X-Forwarded-For only from a trusted proxy (settings.TRUSTED_PROXIES).
+    return client_ip(request) or "unknown"
 
 
 def throttled(request, bucket: str) -> bool:
-    """Count one attempt for this client; True once it is over the rate (fixed window per client)."""
+    """Count one attempt for this client; True once it is over the rate (fixed window per client).
+    A cache outage lets the attempt through with a logged warning (apps.core.api.throttling.over_rate)."""
     limit, seconds = public_rate()
-    key = f"yidi:registration:{bucket}:{client_address(request)}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        count = 1
-    return count > limit
+    return over_rate(f"yidi:registration:{bucket}:{client_address(request)}", limit, seconds)
 
 
 def _form_page(request, form, status=200, message=""):
