@@ -1,0 +1,1 @@
+def client_ip(request): return request.META.get("REMOTE_ADDR", "")
