@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 
+from apps.core import audit
 from apps.core.errors import DomainError
 
 from . import services
@@ -42,6 +43,24 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    # Every change to an account (a new one, a new password, rights, deletion) is also an audit entry.
+    def log_addition(self, request, obj, message):
+        audit.record(actor=request.user, action="accounts.create", obj=obj, summary=f"创建账户 {obj.username}"
+                     f"（{obj.organisation or '未关联机构'}）", account_organisation=obj.organisation_id)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        what = "密码" if "password" in str(message).lower() else "信息"
+        audit.record(actor=request.user, action="accounts.change", obj=obj, summary=f"修改账户 {obj.username} 的{what}",
+                     change=message, account_organisation=obj.organisation_id)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for user in queryset:
+            audit.record(actor=request.user, action="accounts.delete", obj=user, summary=f"删除账户 {user.username}",
+                         account_organisation=user.organisation_id)
+        return super().log_deletions(request, queryset)
 
 
 def cool_off() -> dt.timedelta | None:

@@ -92,7 +92,7 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lock(client, clerk):
 
 def test_the_lock_ends_after_the_cool_off(client, clerk):
     lock(client, "gusu-clerk")
-    AccessAttempt.objects.update(attempt_time=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=31))
+    AccessAttempt.objects.update(attempt_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31))
     response = attempt(client, "gusu-clerk", RIGHT)
     assert response.status_code == 302 and signed_in(client)
 

@@ -88,7 +88,22 @@ def test_the_admin_add_account_form_takes_a_good_password(superuser_client):
         "username": "gusu-clerk", "organisation": org.pk, "password1": "Suzhou-Gusu-2026!",
         "password2": "Suzhou-Gusu-2026!", "usable_password": "true"})
     assert response.status_code == 302
-    assert User.objects.get(username="gusu-clerk").check_password("Suzhou-Gusu-2026!")
+    user = User.objects.get(username="gusu-clerk")
+    assert user.check_password("Suzhou-Gusu-2026!")
+    entry = AuditEntry.objects.get(action="accounts.create", object_id=str(user.pk))
+    assert "gusu-clerk" in entry.summary and entry.actor.is_superuser
+
+
+def test_a_good_new_password_from_the_admin_is_audited_without_the_password(superuser_client):
+    clerk = UserFactory(org="320508", is_staff=True, username="gusu-clerk")
+    response = superuser_client.post(f"/admin/accounts/user/{clerk.pk}/password/", {
+        "password1": "Suzhou-Gusu-2026!", "password2": "Suzhou-Gusu-2026!", "usable_password": "true"})
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("Suzhou-Gusu-2026!")
+    entry = AuditEntry.objects.get(action="accounts.change", object_id=str(clerk.pk))
+    assert entry.summary == "修改账户 gusu-clerk 的密码"
+    assert "Suzhou-Gusu-2026!" not in str(entry.data) and clerk.password not in str(entry.data)
 
 
 @pytest.mark.parametrize("password", ["12345678", "password", "gusu-clerk"])
@@ -101,6 +116,7 @@ def test_the_admin_change_password_form_refuses_a_weak_password(superuser_client
     assert "太常见" in response.content.decode() or "太相似" in response.content.decode()
     clerk.refresh_from_db()
     assert clerk.password == before
+    assert not AuditEntry.objects.filter(action="accounts.change").exists()
 
 
 def test_staff_changing_their_own_password_meet_the_validators_too(admin_client_for):
