@@ -201,3 +201,13 @@ def test_an_admin_names_an_extra_lookup_it_really_offers(rf):
         assert model_admin.lookup_allowed(lookup, "x", request), lookup
     for lookup in ("id_number__startswith", "id_number", "phone__exact", "birth_date__year", "name"):
         assert not model_admin.lookup_allowed(lookup, "x", request), lookup
+
+
+def test_the_raw_id_and_autocomplete_pop_ups_still_open(admin_client_for):
+    client = admin_client_for("320500")  # the policy page picks its pooling area in this pop-up
+    response = client.get("/admin/regions/region/", {"_to_field": "code", "_popup": "1", "q": "苏州"})
+    assert response.status_code == 200 and response.context["cl"].result_count >= 1
+    client.force_login(UserFactory(org="000000", is_staff=True, is_superuser=True))  # the account page's picker
+    response = client.get("/admin/autocomplete/", {"app_label": "accounts", "model_name": "user",
+                                                   "field_name": "organisation", "term": "姑苏"})
+    assert response.status_code == 200 and response.json()["results"]
