@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "import_export",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "apps.core",
     "apps.regions",
     "apps.accounts",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.core.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,9 +110,13 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out username+address is refused before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "apps.accounts.validators.MinimumLengthValidator"},  # Django's, with a Chinese message
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -261,3 +267,24 @@ YIDI_LARGE_INPATIENT_CLAIM = env("YIDI_LARGE_INPATIENT_CLAIM", default="30000.00
 YIDI_PREPAYMENT_YELLOW = env("YIDI_PREPAYMENT_YELLOW", default="0.70")  # share, parsed as Decimal
 YIDI_PREPAYMENT_RED = env("YIDI_PREPAYMENT_RED", default="0.90")
 YIDI_PREPAYMENT_BASE_MONTHS = env.int("YIDI_PREPAYMENT_BASE_MONTHS", default=2)
+
+# --- Admin hardening (axes, sessions, exports, audit) ---
+# Login lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock that
+# pair for AXES_COOLOFF_MINUTES; a superuser lifts it earlier (账户 › 登录失败与锁定). The address is the
+# kernel's trusted-proxy rule (apps.core.net.client_ip). Partner API tokens never go through a login.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=30) / 60  # hours, as axes reads a number
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.net.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，该账户在此地址已被临时锁定，请稍后再试或联系系统管理员解除锁定。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，该账户在此地址已被锁定，请联系系统管理员解除锁定。"
+AXES_ENABLE_ADMIN = False  # axes' own (English) admin pages; ours is apps.accounts.admin.LoginLockoutAdmin
+# Admin sessions: end after a working day without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Exports: django-import-export's own escaping only drops one leading "=" and turns every cell into text; the
+# admin kernel neutralises every formula-like cell instead (apps.core.exports).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False

@@ -1,4 +1,5 @@
 """Staff and partner accounts; every account acts for exactly one organisation."""
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -19,3 +20,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+
+class LoginLockout(AccessAttempt):
+    """django-axes' failed-login record (per username, address and browser), shown in Chinese to superusers,
+    who lift a lockout from the list (``services.unlock_logins``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "登录失败与锁定"
+        verbose_name_plural = "登录失败与锁定"

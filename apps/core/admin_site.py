@@ -1,10 +1,14 @@
-"""The admin site for bureau staff: Chinese titles and a start page of work waiting in scope."""
+"""The admin site for bureau staff: Chinese titles, a start page of work waiting in scope, and every admin
+registered on it guarded (``apps.core.admin_guard``: only offered URL lookups, audited reads, safe exports)."""
 import importlib
 
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
 from django.template.response import TemplateResponse
 
 from apps.regions.scope import org_of
+
+from .admin_guard import GuardedAdminMixin, guarded
 
 # Areas that contribute start-page panels through ``apps/<area>/dashboard.py: panels(request, org)``.
 DASHBOARD_AREAS = ["registration", "facilities", "settlement", "coordination", "supervision"]
@@ -29,6 +33,16 @@ class YidiAdminSite(admin.AdminSite):
     site_title = "医保异地就医协同平台"
     index_title = "工作台"
     index_template = "admin/yidi_index.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin gets :class:`GuardedAdminMixin` in front of its own code (third-party ones too); an
+        admin that brings the mixin itself may not override its ``lookup_allowed`` before it."""
+        admin_class = admin_class or admin.ModelAdmin
+        if issubclass(admin_class, GuardedAdminMixin) and \
+                admin_class.lookup_allowed is not GuardedAdminMixin.lookup_allowed:
+            raise ImproperlyConfigured(
+                f"{admin_class.__qualname__} overrides lookup_allowed: name extra URL lookups in extra_lookups.")
+        super().register(model_or_iterable, guarded(admin_class), **options)
 
     def has_permission(self, request):
         user = request.user

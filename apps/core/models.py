@@ -1,9 +1,13 @@
-"""The audit trail: every change made through a service, with who, for which organisation, and when."""
+"""The audit trail: every change made through a service and every read of personal data in the admin, with who,
+for which organisation, and when."""
 from django.conf import settings
 from django.db import models
 
 
 class AuditEntry(models.Model):
+    # Scope (apps.regions.scope): a bureau's auditors see the entries of the organisations in its subtree.
+    SCOPE_REGION_FIELDS = ("organisation__region",)
+
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,

@@ -121,6 +121,7 @@ class ExactSearchMixin:
 
 @admin.register(Registration)
 class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    audit_reads = True  # the page shows a person's registration: each view is a 查阅 audit entry (apps.core.admin_guard)
     list_display = ("reference", "person_name", "masked_id", "category", "destination_region", "scope",
                     "status", "start_date", "end_date", "documents_due", "created_at")
     list_filter = (
