@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from apps.core import audit
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
+from apps.core.inputs import text_error
 from apps.regions.scope import org_of, scoped
 
 from . import selectors, services
@@ -116,6 +117,10 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return due
 
     def changelist_view(self, request, extra_context=None):
+        if any(text_error(value) for _key, values in request.GET.lists() for value in values):
+            # a NUL or control character in a filter or the search would reach the database driver and fail
+            self.message_user(request, "筛选或搜索条件含有无法识别的字符，已清除。", messages.ERROR)
+            return HttpResponseRedirect(request.path)
         if InboxFilter.parameter_name not in request.GET and not request.GET and org_of(request.user):
             return HttpResponseRedirect(f"{request.path}?{InboxFilter.parameter_name}={DEFAULT_BOX}")
         org = org_of(request.user)

@@ -8,8 +8,12 @@ Who may do what (checked here, whatever the caller — admin, API, command):
 - any other organisation that can see the ticket (has held it, or oversees the raiser's or the holder's
   region) may add a comment, which changes nothing else.
 Refusals: an action this organisation may never take on this ticket → ``NotAllowed`` (403); one its role
-allows but the status does not → ``Conflict`` (409). Each check runs on the row locked with
-``select_for_update``, and a refused action changes nothing.
+allows but the status does not, or a holder's action on a ticket that has meanwhile moved on from it (the loser
+of two clicks at once) → ``Conflict`` (409). Each check runs on the ticket row locked with ``select_for_update``
+and read again after the lock, and a refused action changes nothing.
+
+Bounds on what people write (refused, never cut): title ≤ 200 characters on one line, description ≤ 5,000 and
+notes ≤ 2,000 (several lines allowed); no control characters, NUL or lone surrogates anywhere.
 """
 import uuid
 
@@ -19,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext_lazy
 
 from apps.core import audit
-from apps.core.errors import Conflict, NotAllowed, ValidationFailed
+from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.inputs import text_error
 from apps.regions.models import Organisation
 from apps.regions.scope import covers_region
 
@@ -40,6 +45,12 @@ from .models import (
 from .workdays import add_working_days
 
 ACTIONS = ("comment", "escalate", "transfer", "resolve", "reopen", "close")
+# Business bounds on what people write (characters): refused with a message, never cut silently.
+TITLE_MAX = Ticket._meta.get_field("title").max_length  # 200
+DESCRIPTION_MAX = 5000
+NOTE_MAX = 2000
+ATTACHMENT_NAME_MAX = TicketAttachment._meta.get_field("name").max_length  # 200
+ORG_CODE_MAX = Organisation._meta.get_field("code").max_length  # 12
 # The action names inside partner messages (``pgettext`` context "ticket action": English with Accept-Language: en).
 ACTION_LABELS = {
     "comment": pgettext_lazy("ticket action", "回复"), "escalate": pgettext_lazy("ticket action", "上报上级"),
@@ -103,6 +114,16 @@ def _is_raiser(ticket: Ticket, org) -> bool:
     return org is not None and ticket.raised_by_id == org.pk
 
 
+def _has_held(ticket: Ticket, org) -> bool:
+    """Whether ``org`` holds or has held ``ticket`` (asked once per ticket object and organisation)."""
+    if org is None:
+        return False
+    memo = ticket.__dict__.setdefault("_held_by", {})
+    if org.pk not in memo:
+        memo[org.pk] = TicketHolding.objects.filter(ticket_id=ticket.pk, organisation_id=org.pk).exists()
+    return memo[org.pk]
+
+
 def can_see(ticket: Ticket, org) -> bool:
     """The scope rule for one ticket (``Ticket.extra_scope_q`` plus the region subtree)."""
     if org is None:
@@ -111,7 +132,7 @@ def can_see(ticket: Ticket, org) -> bool:
         return True
     if covers_region(org, ticket.raiser_region_id) or covers_region(org, ticket.holder_region_id):
         return True
-    return TicketHolding.objects.filter(ticket_id=ticket.pk, organisation_id=org.pk).exists()
+    return _has_held(ticket, org)
 
 
 def check_action(ticket: Ticket, org, action: str) -> None:
@@ -126,6 +147,11 @@ def check_action(ticket: Ticket, org, action: str) -> None:
         return
     if action in ("escalate", "transfer", "resolve"):
         if not _is_holder(ticket, org):
+            if _has_held(ticket, org):
+                # it was ours and has moved on (often a moment ago: a colleague or a partner system acted
+                # first) — a state the caller can look up again, not a right it never had
+                raise Conflict(_("工单已转由%(holder)s承办，本机构不能再%(action)s该工单，请刷新后查看。")
+                               % {"holder": ticket.holder.name, "action": label})
             raise NotAllowed(_("只有当前承办机构可以%(action)s该工单。") % {"action": label})
         if ticket.status not in ACTIVE_STATUSES:
             raise Conflict(_("工单状态为“%(status)s”，不能%(action)s。")
@@ -162,15 +188,43 @@ def allowed_actions(ticket: Ticket, org) -> list[str]:
 
 # ---- writing ------------------------------------------------------------------------------------------
 
+def _text(value, *, field: str, limit: int, too_long, multiline: bool) -> str:
+    """``value`` stripped, or ValidationFailed on ``field``: not text, a control character (NUL included) or a
+    lone surrogate (``apps.core.inputs.text_error``), or more than ``limit`` characters (``too_long`` names the
+    limit). Whoever calls — API, admin, command — gets the same answer, before anything is written."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("请填写文字。"), field=field)
+    value = value.strip()
+    problem = text_error(value, multiline=multiline)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+    if len(value) > limit:
+        raise ValidationFailed(too_long % {"max": limit, "length": len(value)}, field=field)
+    return value
+
+
+def _note(note) -> str:
+    return _text(note, field="note", limit=NOTE_MAX, multiline=True,
+                 too_long=_("说明不能超过 %(max)s 个字符（现有 %(length)s 个）。"))
+
+
 def _need_note(note) -> str:
-    note = (note or "").strip()
+    note = _note(note)
     if not note:
         raise ValidationFailed(_("请填写说明。"), field="note")
     return note
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update(of=("self",)).select_related("holder", "raised_by").get(pk=ticket.pk)
+    """The ticket row, locked, read again after the lock: the ticket alone (``FOR UPDATE OF`` with no join), so
+    a concurrent action that moved it is seen as it is now — a join on the holder would make PostgreSQL re-check
+    the old holder against the new row and drop it. The holder and raiser are read afterwards."""
+    locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk).first()
+    if locked is None:
+        raise NotFound(_("工单不存在。"))
+    return locked
 
 
 def _land(ticket: Ticket, target: Organisation, now, rules=None) -> None:
@@ -222,7 +276,10 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
         raise NotAllowed(_("账户未关联机构，不能发起工单。"))
     if category not in Category.values:
         raise ValidationFailed(_("工单类别无效。"), field="category")
-    title, description = (title or "").strip(), (description or "").strip()
+    title = _text(title, field="title", limit=TITLE_MAX, multiline=False,
+                  too_long=_("标题不能超过 %(max)s 个字符（现有 %(length)s 个）。"))
+    description = _text(description, field="description", limit=DESCRIPTION_MAX, multiline=True,
+                        too_long=_("问题描述不能超过 %(max)s 个字符（现有 %(length)s 个）。"))
     if not title:
         raise ValidationFailed(_("请填写标题。"), field="title")
     if not description:
@@ -233,7 +290,7 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
         holder = parent_holder(organisation) or organisation
     now = timezone.now()
     ticket = Ticket(
-        number=uuid.uuid4().hex[:20], category=category, title=title[:200], description=description,
+        number=uuid.uuid4().hex[:20], category=category, title=title, description=description,
         raised_by=organisation, raiser_region_id=organisation.region_id, status=Status.OPEN,
         settlement=settlement, registration=registration, created_by=actor if getattr(actor, "is_authenticated",
                                                                                        False) else None,
@@ -245,7 +302,7 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
     TicketHolding.objects.create(ticket=ticket, organisation=holder, since=now,
                                  outside_region=TicketHolding.is_outside_region(ticket, holder))
-    _event(ticket, kind=EventKind.RAISED, actor=actor, organisation=organisation, note=description[:2000],
+    _event(ticket, kind=EventKind.RAISED, actor=actor, organisation=organisation, note=description,
            to_holder=holder, due_at=ticket.due_at)
     return ticket
 
@@ -292,10 +349,14 @@ def escalate_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket
 @transaction.atomic
 def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") -> Ticket:
     """The holder hands the ticket to the organisation that can act (any bureau or facility code)."""
-    note = (note or "").strip()
-    code = to.code if isinstance(to, Organisation) else (to or "").strip()
-    if not code:
+    note = _note(note)
+    code = to.code if isinstance(to, Organisation) else to
+    if code is None or (isinstance(code, str) and not code.strip()):
         raise ValidationFailed(_("请填写转办目标机构代码。"), field="to")
+    if not isinstance(code, str) or text_error(code) or len(code.strip()) > ORG_CODE_MAX:
+        raise ValidationFailed(_("机构代码格式错误：应为 6 位区划代码（经办机构）或 12 位定点医药机构编码。"),
+                               field="to")
+    code = code.strip()
     target = Organisation.objects.filter(code=code).first()
     if target is None:
         raise ValidationFailed(_("机构代码 %(code)s 不存在。") % {"code": code}, field="to")
@@ -362,8 +423,8 @@ def auto_escalate_ticket(*, ticket_id: int, now=None, rules: dict | None = None)
     Returns whether it moved. A ticket already at national is only marked, so it is not tried again
     until its due time changes. ``rules`` (from ``all_category_rules``) saves a query per ticket."""
     now = now or timezone.now()
-    ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("holder__parent")
-              .filter(pk=ticket_id).first())
+    # the ticket row alone, then its holder: see ``_locked``
+    ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
     if ticket is None or not ticket.is_overdue(now) or ticket.escalated_for_due_at == ticket.due_at:
         return False
     auto = (rules[ticket.category] if rules else category_rules(ticket.category))[1]
@@ -481,8 +542,19 @@ def _auto_escalate_batch(pks, *, now, rules) -> int:
 
 @transaction.atomic
 def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachment:
-    """Attach an uploaded file (≤ 5 MB; pdf, jpg, png, xlsx, docx, checked by name and content)."""
-    name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
+    """Attach an uploaded file (≤ 5 MB; pdf, jpg, png, xlsx, docx, checked by name and content).
+
+    The name as sent is kept for display and download (one line of at most 200 characters, no control
+    characters); the stored file gets a name of our own, so an odd name (NUL, a lone surrogate, 200 Chinese
+    characters = 600 bytes, more than a file system takes) never reaches the disk."""
+    name = (getattr(upload, "name", "") or "")
+    name = (name if isinstance(name, str) else "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    problem = text_error(name)
+    if problem:
+        raise ValidationFailed(_("文件名：%(problem)s") % {"problem": problem}, field="file")
+    if len(name) > ATTACHMENT_NAME_MAX:
+        raise ValidationFailed(_("文件名不能超过 %(max)s 个字符（现有 %(length)s 个）。")
+                               % {"max": ATTACHMENT_NAME_MAX, "length": len(name)}, field="file")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationFailed(_("只能上传 PDF、JPG、PNG、XLSX、DOCX 文件。"), field="file")
@@ -496,10 +568,10 @@ def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachm
         raise ValidationFailed(_("文件内容与扩展名不符。"), field="file")
     ticket = _locked(ticket)
     check_action(ticket, organisation, "comment")
-    attachment = TicketAttachment(ticket=ticket, name=name[:200], size=upload.size, content_type=content_type,
+    attachment = TicketAttachment(ticket=ticket, name=name, size=upload.size, content_type=content_type,
                                   organisation=organisation,
                                   uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-    attachment.file.save(name, upload, save=False)
+    attachment.file.save(f"{uuid.uuid4().hex}.{ext}", upload, save=False)
     attachment.save()
     _event(ticket, kind=EventKind.ATTACH, actor=actor, organisation=organisation, note=name,
            from_status=ticket.status)

@@ -11,7 +11,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from apps.core.admin import ScopedAdminMixin
-from apps.core.errors import DomainError, NotFound
+from apps.core.errors import DomainError
+from apps.core.inputs import text_error
 from apps.regions.models import Level, Region
 from apps.regions.scope import covers_region, org_of
 
@@ -55,6 +56,23 @@ def _run(request, fn, **kwargs) -> bool:
     except DomainError as exc:
         messages.error(request, exc.message)
         return False
+
+
+class ReadableInputMixin:
+    """A NUL or control character in the list's filters or search, or in the object id of a page, would reach the
+    database driver and fail (500): the list is shown again without them, with a message; the page is "not
+    found" (the admin's own redirect to the list)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if any(text_error(value) for _key, values in request.GET.lists() for value in values):
+            self.message_user(request, "筛选或搜索条件含有无法识别的字符，已清除。", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().changelist_view(request, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        if text_error(str(object_id)) or len(str(object_id)) > 64:
+            return None
+        return super().get_object(request, object_id, from_field)
 
 
 # --- filters -----------------------------------------------------------------------------------------
@@ -175,7 +193,7 @@ class FacilityDiseaseInline(admin.TabularInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class FacilityAdmin(ReadableInputMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     form = FacilityForm
     resource_classes = [FacilityResource]
     formats = [CSV, XLSX]
@@ -304,9 +322,8 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         org = _org(request)
         try:
             if org is None and request.user.is_superuser:
-                province = request.GET.get("province") or None
-                if province and not Region.objects.filter(code=province, level=Level.PROVINCE).exists():
-                    raise NotFound("不是省级行政区划代码。")
+                requested = request.GET.get("province")
+                province = selectors.province_code(requested) if requested else None
             else:
                 province = selectors.coverage_province_for(org, request.GET.get("province"))
         except DomainError:
@@ -333,7 +350,7 @@ class FacilityAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(FacilityDisease)
-class FacilityDiseaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class FacilityDiseaseAdmin(ReadableInputMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("facility", "disease", "status", "confirmed_by", "confirmed_at")
     list_filter = ("status", "disease")
     search_fields = ("facility__code", "facility__name")  # get_search_results does the search
@@ -361,7 +378,7 @@ class FacilityDiseaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DiseaseServiceEvent)
-class DiseaseServiceEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DiseaseServiceEventAdmin(ReadableInputMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("at", "service", "from_status", "to_status", "organisation", "actor", "note")
     list_select_related = ("service", "organisation", "actor")
     show_full_result_count = False
@@ -377,7 +394,7 @@ class DiseaseServiceEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChronicDisease)
-class ChronicDiseaseAdmin(admin.ModelAdmin):
+class ChronicDiseaseAdmin(ReadableInputMixin, admin.ModelAdmin):
     """The catalogue is data: national staff add diseases as the national standard grows."""
 
     list_display = ("code", "name", "is_national_five", "active")

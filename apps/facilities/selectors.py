@@ -1,4 +1,5 @@
 """Reads about facilities other areas and the admin/API share: disease services offered, and coverage."""
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -242,15 +243,29 @@ def organisation_coverage(org) -> CoverageRow | None:
     return CoverageRow(code=org.region_id, name=org.region.name, counties=total, covered=covered)
 
 
+REGION_CODE = re.compile(r"\d{6}", re.ASCII)
+
+
+def province_code(requested) -> str:
+    """``requested`` as a province's code, or ValidationFailed on ``province``. The shape is checked before any
+    query (a NUL byte would fail in the database driver) and a value that is no code at all is not echoed back."""
+    from apps.core.errors import ValidationFailed
+
+    code = requested.strip() if isinstance(requested, str) else ""
+    if not REGION_CODE.fullmatch(code):
+        raise ValidationFailed(_("省份应为 6 位省级行政区划代码（如 320000）。"), field="province")
+    if not Region.objects.filter(code=code, level=Level.PROVINCE).exists():
+        raise ValidationFailed(_("%(code)s 不是省级行政区划代码。") % {"code": code}, field="province")
+    return code
+
+
 def coverage_province_for(org, requested: str | None) -> str | None:
     """Which province's coverage ``org`` may see: national picks any (None = the national overview); every
     other organisation sees its own province only. Raises NotFound for another province or a bad code."""
-    from apps.core.errors import NotFound, ValidationFailed
+    from apps.core.errors import NotFound
 
     if requested:
-        requested = requested.strip()
-        if not Region.objects.filter(code=requested, level=Level.PROVINCE).exists():
-            raise ValidationFailed(_("%(code)s 不是省级行政区划代码。") % {"code": requested}, field="province")
+        requested = province_code(requested)
     if org is None:
         raise NotFound(_("未找到。"))
     if org.is_national:

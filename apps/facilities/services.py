@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.inputs import text_error
 from apps.regions.models import Organisation, Region, Tier
 from apps.regions.scope import covers_region
 
@@ -78,11 +79,35 @@ def _choice(value: str, choices, field_name: str, label: str):
         raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}。", field=field_name)
 
 
+def name_problem(name: str) -> str | None:
+    """What is wrong with a facility name (Chinese), or None: empty, too long, or a control character (a line
+    break from an Excel cell included), NUL or lone surrogate — one line of plain text, as the register shows it."""
+    name = name.strip()
+    if not name:
+        return "机构名称不能为空。"
+    if len(name) > NAME_MAX:
+        return f"机构名称不能超过 {NAME_MAX} 个字符。"
+    problem = text_error(name)
+    return f"机构名称{problem}" if problem else None
+
+
+def address_problem(address: str) -> str | None:
+    if len(address) > ADDRESS_MAX:
+        return f"地址不能超过 {ADDRESS_MAX} 个字符。"
+    problem = text_error(address)
+    return f"地址{problem}" if problem else None
+
+
 def _check_name(name):
-    if not (name or "").strip():
-        raise ValidationFailed("机构名称不能为空。", field="name")
-    if len(name.strip()) > NAME_MAX:
-        raise ValidationFailed(f"机构名称不能超过 {NAME_MAX} 个字符。", field="name")
+    problem = name_problem(name if isinstance(name, str) else "")
+    if problem:
+        raise ValidationFailed(problem, field="name")
+
+
+def _check_address(address):
+    problem = address_problem(address if isinstance(address, str) else "")
+    if problem:
+        raise ValidationFailed(problem, field="address")
 
 
 def _sync_organisation(facility: Facility) -> Organisation:
@@ -119,8 +144,7 @@ def register_facility(*, by: Organisation | None, actor=None, code: str, name: s
     code = check_registration(by=by, code=code, kind=kind, name=name)
     _choice(level, FacilityLevel, "level", "机构等级")
     _choice(status, FacilityStatus, "status", "状态")
-    if len(address or "") > ADDRESS_MAX:
-        raise ValidationFailed(f"地址不能超过 {ADDRESS_MAX} 个字符。", field="address")
+    _check_address(address or "")
     facility = Facility(code=code, name=name.strip(), kind=kind, level=level, region_id=code[1:7],
                         address=address, status=status, inpatient=inpatient, outpatient=outpatient)
     facility.organisation = _sync_organisation(facility)
@@ -149,8 +173,8 @@ def update_facility(*, by: Organisation | None, actor=None, code: str, **changes
         _choice(changes["status"], FacilityStatus, "status", "状态")
     if "name" in changes:
         _check_name(changes["name"])
-    if len(changes.get("address") or "") > ADDRESS_MAX:
-        raise ValidationFailed(f"地址不能超过 {ADDRESS_MAX} 个字符。", field="address")
+    if "address" in changes:
+        _check_address(changes["address"] or "")
     before = {k: getattr(facility, k) for k in changes}
     for k, v in changes.items():
         setattr(facility, k, v)
@@ -320,13 +344,13 @@ def _parse_row(raw: dict, line: int, counties: set, diseases: set, by, covers, e
     if problem:
         errors.append(RowError(line, "code", problem))
     name = _text(raw.get("name"))
-    if not name:
-        errors.append(RowError(line, "name", "机构名称不能为空。"))
-    elif len(name) > NAME_MAX:
-        errors.append(RowError(line, "name", f"机构名称不能超过 {NAME_MAX} 个字符。"))
+    problem_of_name = name_problem(name)
+    if problem_of_name:
+        errors.append(RowError(line, "name", problem_of_name))
     address = _text(raw.get("address"))
-    if len(address) > ADDRESS_MAX:
-        errors.append(RowError(line, "address", f"地址不能超过 {ADDRESS_MAX} 个字符。"))
+    problem_of_address = address_problem(address)
+    if problem_of_address:
+        errors.append(RowError(line, "address", problem_of_address))
     level = _text(raw.get("level")) or FacilityLevel.UNRATED.value
     if level not in LEVELS:
         errors.append(RowError(line, "level", f"机构等级应为 3、2、1 或 0（未定级），实为“{level}”。"))

@@ -13,8 +13,13 @@ def read_rows(path: str | Path) -> list[dict]:
     if suffix == ".xlsx":
         return _xlsx_rows(path)
     if suffix in {".csv", ".txt"}:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return _clean(csv.DictReader(fh))
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                return _clean(csv.DictReader(fh))
+        except UnicodeDecodeError:
+            raise ValidationFailed("文件不是 UTF-8 编码的 CSV：请在 Excel 中另存为“CSV UTF-8”后再导入。", field="file")
+        except csv.Error as exc:
+            raise ValidationFailed(f"CSV 文件格式错误：{exc}。", field="file")
     raise ValidationFailed(f"不支持的文件类型 {suffix}：请使用 .csv 或 .xlsx。", field="file")
 
 
@@ -34,10 +39,14 @@ def _clean(dict_rows) -> list[dict]:
 def _xlsx_rows(path: Path) -> list[dict]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    sheet = wb.worksheets[0]
-    it = sheet.iter_rows(values_only=True)
-    headers = [str(h or "").strip().lower() for h in next(it, [])]
-    rows = [dict(zip(headers, values)) for values in it if any(v not in (None, "") for v in values)]
-    wb.close()
+    data = path.read_bytes()
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = wb.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        headers = [str(h or "").strip().lower() for h in next(it, [])]
+        rows = [dict(zip(headers, values)) for values in it if any(v not in (None, "") for v in values)]
+        wb.close()
+    except Exception:  # noqa: BLE001 - a damaged or disguised file fails in zipfile, XML or openpyxl itself
+        raise ValidationFailed("无法读取该 XLSX 文件（文件损坏或不是 Excel 工作簿）。", field="file")
     return rows

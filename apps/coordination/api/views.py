@@ -4,16 +4,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.mixins import ScopedQuerysetMixin
 from apps.core.api.pagination import CursorPagination
 from apps.core.errors import ValidationFailed
+from apps.core.inputs import text_error
 from apps.coordination import selectors, services
 from apps.coordination.models import ACTIVE_STATUSES, Category, Status, Ticket
-from apps.regions.models import Tier
+from apps.regions.models import Organisation, Tier
 from apps.regions.scope import scoped
 
 from .serializers import (
@@ -25,12 +26,18 @@ from .serializers import (
 )
 
 
+CODE_MAX = Organisation._meta.get_field("code").max_length  # a 6-digit region or a 12-character facility code
+NUMBER_MAX = Ticket._meta.get_field("number").max_length
+BOOLEAN_WORDS = {"true", "false", "True", "False"}  # what the filter reads
+PARAM_MAX = 100  # no filter value is longer; a longer one is refused before the form echoes it back whole
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
     tier = django_filters.ChoiceFilter(field_name="holder_tier", choices=Tier.choices)
-    holder = django_filters.CharFilter(field_name="holder__code", help_text="当前承办机构代码")
-    raised_by = django_filters.CharFilter(field_name="raised_by__code", help_text="发起机构代码")
+    holder = django_filters.CharFilter(field_name="holder__code", max_length=CODE_MAX, help_text="当前承办机构代码")
+    raised_by = django_filters.CharFilter(field_name="raised_by__code", max_length=CODE_MAX, help_text="发起机构代码")
     held = django_filters.ChoiceFilter(choices=[("me", "本机构承办")], method="filter_held",
                                        help_text="held=me：本机构当前承办的工单")
     raised = django_filters.ChoiceFilter(choices=[("me", "本机构发起")], method="filter_raised",
@@ -46,6 +53,22 @@ class TicketFilter(django_filters.FilterSet):
     @property
     def _org(self):
         return getattr(self.request.user, "organisation", None)
+
+    def is_valid(self):
+        for name in self.filters:
+            value = self.data.get(name)
+            if isinstance(value, str) and len(value) > PARAM_MAX:
+                raise ValidationFailed(_("%(name)s 过长：最多 %(max)s 个字符。") % {"name": name, "max": PARAM_MAX},
+                                       field=name)
+        return super().is_valid()
+
+    def filter_queryset(self, queryset):
+        # django-filter reads an unknown word as "no filter"; a partner asking overdue=yes must hear it was not
+        # understood rather than get every ticket
+        raw = self.data.get("overdue")
+        if raw not in (None, "") and raw not in BOOLEAN_WORDS:
+            raise ValidationFailed(_("overdue 只能为 true 或 false。"), field="overdue")
+        return super().filter_queryset(queryset)
 
     def filter_held(self, qs, name, value):
         return qs.filter(holder_id=self._org.pk) if value == "me" else qs
@@ -90,6 +113,14 @@ class TicketViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     def _detail(self, ticket, code=status.HTTP_200_OK):
         ticket = self.get_queryset().prefetch_related("attachments__organisation").get(pk=ticket.pk)
         return Response(TicketDetailSerializer(ticket, context=self.get_serializer_context()).data, status=code)
+
+    def get_object(self):
+        # a number with a NUL, a control character or of any length is no ticket: the JSON 404, not a 500 from
+        # the database driver
+        number = self.kwargs.get(self.lookup_field, "")
+        if not isinstance(number, str) or len(number) > NUMBER_MAX or text_error(number):
+            raise exceptions.NotFound()
+        return super().get_object()
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())

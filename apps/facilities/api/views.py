@@ -6,17 +6,20 @@ shown per province: national picks any province, every other organisation its ow
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.permissions import IsOrganisationMember
 from apps.core.errors import ValidationFailed
+from apps.core.inputs import text_error
 from apps.regions.scope import org_of
 
 from .. import selectors
 from ..models import Facility
 from .filters import FacilityFilter
+
+CODE_MAX = Facility._meta.get_field("code").max_length
 from .serializers import CoverageSerializer, FacilitySerializer
 
 
@@ -29,6 +32,14 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Facility.objects.prefetch_related(selectors.confirmed_diseases_prefetch()).order_by("code")
+
+    def get_object(self):
+        # a code with a NUL or control character, or of any length, is no facility: the JSON 404, not a 500 from
+        # the database driver
+        code = self.kwargs.get(self.lookup_field, "")
+        if len(code) > CODE_MAX or text_error(code):
+            raise exceptions.NotFound()
+        return super().get_object()
 
 
 class CoverageView(APIView):
