@@ -160,7 +160,9 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     for i, data in enumerate(items):
         clean, errors = parse_settlement(data, messages)
         if errors:
-            outcomes[i] = Outcome("invalid", clean.get("number", "") if isinstance(clean, dict) else "", errors=errors)
+            # the number is echoed only when it is a valid one (a lone surrogate could not even be written as UTF-8)
+            number = "" if "number" in errors else clean.get("number", "")
+            outcomes[i] = Outcome("invalid", number, errors=errors)
         else:
             parsed[i] = clean
 
