@@ -176,10 +176,10 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
             return TemplateResponse(request, "admin/settlement/settlement/reverse.html", context)
         done = 0
-        for number in queryset.values_list("number", flat=True)[:100]:
-            try:
+        for number, facility in queryset.values_list("number", "facility_id")[:100]:
+            try:  # numbers are unique per facility: the pair names the settlement
                 services.reverse_settlement(actor=request.user, organisation=org_of(request.user), number=number,
-                                            reason=request.POST.get("reason", ""))
+                                            facility=facility, reason=request.POST.get("reason", ""))
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{number}：{exc.message}", messages.ERROR)
