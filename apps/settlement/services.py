@@ -380,7 +380,9 @@ def _insert(rows: dict[int, Settlement], outcomes: list, *, actor, organisation)
 
 
 def _insert_all(rows: list[Settlement]):
-    """All rows and their items."""
+    """All rows and their items. Rows go in key order, so two batches racing over the same keys wait for each
+    other in one order instead of deadlocking (each holding a key the other needs)."""
+    rows = sorted(rows, key=lambda row: (row.number, row.facility_id))
     if connection.vendor == "postgresql":
         _copy_in(rows)
     else:
