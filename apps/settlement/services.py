@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _, gettext_lazy, gettext_noop, p
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.inputs import text_error
 from apps.core.money import ZERO, money
 from apps.facilities.models import Facility, FacilityStatus
 from apps.regions.models import Region, Tier
@@ -433,6 +434,11 @@ def reverse_settlement(*, actor, organisation, number: str, reason: str, facilit
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationFailed(_("请填写冲正原因。"), field="reason")
+    problem = text_error(reason)
+    if problem:
+        raise ValidationFailed(problem, field="reason")
+    if len(reason) > 255:
+        raise ValidationFailed(_("冲正原因不能超过255个字符。"), field="reason")
     with transaction.atomic():
         _lock_settlements_for_ingest()
         s = settlement_by_number(organisation, number, facility, queryset=Settlement.objects.select_related(
@@ -447,7 +453,7 @@ def reverse_settlement(*, actor, organisation, number: str, reason: str, facilit
         s.reversal_period = counted if open_months.is_open(pair, counted) else open_months.first_open(
             pair, next_month(counted))
         s.reversed_at = timezone.now()
-        s.reversal_reason = reason[:255]
+        s.reversal_reason = reason
         s.reversed_by = actor if getattr(actor, "is_authenticated", False) else None
         s.save(update_fields=["reversal_period", "reversed_at", "reversal_reason", "reversed_by"])
         audit.record(actor=actor, organisation=organisation, action="settlement.reverse", obj=s,
@@ -474,7 +480,21 @@ def _is_province_bureau_of(org, province_code: str) -> bool:
     return org is not None and org.tier == Tier.PROVINCE and org.region_id == province_code
 
 
+def _clearing_pk(clearing_id) -> int | None:
+    """A clearing row's id from an int or a string of ASCII digits (a URL segment); None for anything else."""
+    if isinstance(clearing_id, bool):
+        return None
+    if isinstance(clearing_id, int):
+        return clearing_id if 0 < clearing_id < 2**63 else None
+    if isinstance(clearing_id, str) and clearing_id.isascii() and clearing_id.isdigit() and len(clearing_id) <= 18:
+        return int(clearing_id)
+    return None
+
+
 def _transition(*, actor, organisation, clearing_id, from_status, to_status, side: str, stamp: str, note=""):
+    clearing_id = _clearing_pk(clearing_id)
+    if clearing_id is None:
+        raise NotFound(_("清算记录不存在。"))
     with transaction.atomic():
         if to_status == ClearingStatus.DECLARED:
             _lock_settlements_for_declaration()

@@ -20,7 +20,7 @@ from apps.core.errors import ValidationFailed
 from .. import services
 from ..models import Clearing, Prepayment, Settlement
 from ..selectors import prepayments_for, settlement_by_number
-from .filters import ClearingFilter, SettlementFilter
+from .filters import ClearingFilter, SettlementFilter, parse_year
 from .serializers import (
     BulkInSerializer, BulkOutSerializer, ClearingSerializer, PrepaymentSerializer, SettlementReversalSerializer,
     SettlementInSerializer, SettlementSerializer,
@@ -155,5 +155,4 @@ class PrepaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         from apps.regions.scope import org_of
 
-        year = self.request.query_params.get("year")
-        return prepayments_for(org_of(self.request.user), int(year) if year and year.isdigit() else None)
+        return prepayments_for(org_of(self.request.user), parse_year(self.request.query_params.get("year")))
