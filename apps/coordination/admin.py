@@ -50,22 +50,27 @@ class RaiseTicketForm(forms.Form):
     title = forms.CharField(label="标题", max_length=200)
     description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
     settlement = forms.CharField(label="关联结算编号", required=False, max_length=64)
+    settlement_facility = forms.CharField(label="关联结算的机构编码", required=False, max_length=12,
+                                          help_text="结算编号在机构内唯一；多家机构使用同一编号时填写")
     registration = forms.CharField(label="关联备案编号", required=False, max_length=20)
 
     def __init__(self, *args, org=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.org = org
 
-    def clean_settlement(self):
-        number = self.cleaned_data["settlement"].strip()
-        if not number:
-            return None
-        from apps.settlement.models import Settlement
+    def clean(self):
+        data = super().clean()
+        number = (data.get("settlement") or "").strip()
+        facility = (data.pop("settlement_facility", "") or "").strip()
+        data["settlement"] = None
+        if number:
+            from apps.settlement.selectors import settlement_by_number
 
-        found = scoped(Settlement.objects.all(), self.org).filter(number=number).first()
-        if found is None:
-            raise forms.ValidationError("结算不存在或不在本机构管辖范围内。")
-        return found
+            try:
+                data["settlement"] = settlement_by_number(self.org, number, facility, field="settlement")
+            except DomainError as exc:
+                self.add_error(exc.field, exc.message)
+        return data
 
     def clean_registration(self):
         reference = self.cleaned_data["registration"].strip()

@@ -284,7 +284,11 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
         raise ValidationFailed(_("请填写标题。"), field="title")
     if not description:
         raise ValidationFailed(_("请填写问题描述。"), field="description")
-    settlement = _resolve_link("settlement.Settlement", settlement, "settlement", "number")
+    if isinstance(settlement, str) and settlement:  # a number: the settlement area resolves it, within scope
+        from apps.settlement.selectors import settlement_by_number
+
+        settlement = settlement_by_number(organisation, settlement, field="settlement")
+    settlement = settlement or None
     registration = _resolve_link("registration.Registration", registration, "registration", "reference")
     if holder is None:
         holder = parent_holder(organisation) or organisation

@@ -13,12 +13,24 @@ from django.utils.html import format_html
 from apps.core import idnumbers
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
+from apps.core.inputs import date_error, text_error
 from apps.regions.models import Level, Region, subtree_q
 from apps.regions.scope import org_of
 
 from . import services
 from .models import Clearing, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month
 from .selectors import share_of, usage_level, with_usage
+
+
+def _month(value) -> dt.date | None:
+    """``YYYY-MM`` (ASCII digits, inside the kernel's date window) as the month's first day, else None."""
+    if not (isinstance(value, str) and len(value) == 7 and value.isascii()):
+        return None
+    try:
+        start = dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+    return None if date_error(start) else start
 
 
 def _province_choices():
@@ -40,9 +52,8 @@ class SettledMonthFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        try:
-            start = dt.datetime.strptime(self.value(), "%Y-%m").date()
-        except ValueError:
+        start = _month(self.value())
+        if start is None:
             return queryset.none()
         tz = timezone.get_current_timezone()
         return queryset.filter(settled_at__gte=dt.datetime.combine(start, dt.time.min, tz),
@@ -77,7 +88,7 @@ class _SettlementProvinceFilter(admin.SimpleListFilter):
         code = self.value()
         if not code:
             return queryset
-        if not (len(code) == 6 and code.isdigit() and code.endswith("0000")):
+        if not (len(code) == 6 and code.isascii() and code.isdigit() and code.endswith("0000")):
             return queryset.none()
         return queryset.filter(subtree_q(self.region_field, code[:2]))
 
@@ -163,6 +174,8 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         term = search_term.strip().upper()
         if not term:
             return queryset, False
+        if text_error(term) or len(term) > 64:  # no stored number or ID number looks like this
+            return queryset.none(), False
         if len(term) == 18 and idnumbers.is_valid(term):
             return queryset.filter(id_number=term), False
         return queryset.filter(number=search_term.strip()), False
@@ -176,10 +189,10 @@ class SettlementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
             return TemplateResponse(request, "admin/settlement/settlement/reverse.html", context)
         done = 0
-        for number in queryset.values_list("number", flat=True)[:100]:
-            try:
+        for number, facility in queryset.values_list("number", "facility_id")[:100]:
+            try:  # numbers are unique per facility: the pair names the settlement
                 services.reverse_settlement(actor=request.user, organisation=org_of(request.user), number=number,
-                                            reason=request.POST.get("reason", ""))
+                                            facility=facility, reason=request.POST.get("reason", ""))
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{number}：{exc.message}", messages.ERROR)
@@ -294,7 +307,12 @@ class _ProvinceFilter(admin.SimpleListFilter):
         return _province_choices()
 
     def queryset(self, request, queryset):
-        return queryset.filter(**{f"{self.field}_id": self.value()}) if self.value() else queryset
+        code = self.value()
+        if not code:
+            return queryset
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            return queryset.none()
+        return queryset.filter(**{f"{self.field}_id": code})
 
 
 class InsuredProvinceFilter(_ProvinceFilter):
@@ -311,10 +329,10 @@ class BuildClearingForm(forms.Form):
     period = forms.CharField(label="清算月份", help_text="格式 YYYY-MM，例如 2026-03", max_length=7)
 
     def clean_period(self):
-        try:
-            return dt.datetime.strptime(self.cleaned_data["period"], "%Y-%m").date()
-        except ValueError as exc:
-            raise forms.ValidationError("格式应为 YYYY-MM。") from exc
+        period = _month(self.cleaned_data["period"])
+        if period is None:
+            raise forms.ValidationError("格式应为 YYYY-MM（1900–2100年），例如 2026-03。")
+        return period
 
 
 @admin.register(Clearing)

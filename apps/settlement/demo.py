@@ -120,7 +120,8 @@ def seed(ctx):
         made.extend(o.settlement for o in outcomes)
 
     for s in rng.sample(made, max(1, len(made) // 30)):  # ordinary refunds, before their months were built
-        services.reverse_settlement(actor=None, organisation=national, number=s.number, reason="患者办理退费")
+        services.reverse_settlement(actor=None, organisation=national, number=s.number, facility=s.facility_id,
+                                    reason="患者办理退费")
 
     this_month = month_start(today)
     last_month = month_start(this_month - dt.timedelta(days=1))
@@ -141,7 +142,7 @@ def seed(ctx):
         days=40)), None)
     if cleared is not None:
         services.reverse_settlement(actor=None, organisation=national, number=cleared.number,
-                                    reason="参保地费用审核后退费")
+                                    facility=cleared.facility_id, reason="参保地费用审核后退费")
     services.build_clearing(period=last_month)
     services.build_clearing(period=this_month)
     pairs = services.compute_prepayments(year=today.year)

@@ -33,7 +33,8 @@ class Settlement(models.Model):
     SCOPE_REGION_FIELDS = ("insured_region", "treatment_region")
     SCOPE_FACILITY_FIELD = "facility"
 
-    number = models.CharField("结算编号", max_length=64, unique=True)
+    number = models.CharField("结算编号", max_length=64,
+                              help_text="上报机构内唯一（不同定点医药机构可以使用相同编号）；字符集见 ingest 模块说明。")
     id_number = models.CharField("身份证号码", max_length=18)
     name = models.CharField("姓名", max_length=64)
     # the composite indexes below lead with these columns, so the FKs need no index of their own
@@ -81,6 +82,11 @@ class Settlement(models.Model):
     class Meta:
         verbose_name = "结算记录"
         verbose_name_plural = "结算记录"
+        constraints = [
+            # A number is the reporting facility's own: unique per facility, not nationally. The number leads the
+            # index so that a bureau's lookup by number alone (admin search, API detail) walks it too.
+            models.UniqueConstraint(fields=["number", "facility"], name="settlement_unique_facility_number"),
+        ]
         indexes = [
             models.Index(fields=["insured_region", "settled_at"], name="settlement_insured_at"),
             models.Index(fields=["treatment_region", "settled_at"], name="settlement_treatment_at"),

@@ -1,14 +1,74 @@
 """Reads of the settlement area shared by the API, the admin and the start page, all through the scope mechanism."""
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from apps.core.errors import NotFound, ValidationFailed
+from apps.core.inputs import text_error
 from apps.core.money import ZERO
 from apps.regions.scope import scoped
 
-from .models import Clearing, ClearingStatus, Prepayment
+from .models import Clearing, ClearingStatus, Prepayment, Settlement
+
+# What a stored number can look like: new numbers follow ingest.NUMBER; older ones may hold other characters,
+# so a lookup only refuses what no stored number can be (control characters, lone surrogates, over 64 long).
+_FACILITY_CODE = re.compile(r"[A-Za-z0-9]{1,12}", re.ASCII)
+
+
+def _lookup_text_ok(value, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length and text_error(value) is None
+
+
+def settlement_by_number(org, number, facility=None, *, field: str | None = None, queryset=None) -> Settlement:
+    """The settlement ``number`` that ``org`` may see, reported by ``facility`` when given.
+
+    Numbers are unique per reporting facility, not nationally (``Settlement`` constraint), so within a scope
+    one number may name several settlements. A facility's scope holds only its own, so for a facility the
+    number alone always suffices; a bureau that can see two facilities' settlements under the same number
+    names the facility. Nothing outside ``org``'s scope is ever consulted, so no answer reveals that a number
+    is used elsewhere.
+
+    ``field`` None (a number in a URL): none in scope → NotFound (404); several and no facility →
+    ValidationFailed on ``facility`` (400). ``field`` set (a number in a request body, e.g. a ticket's
+    ``settlement``): none → ValidationFailed on ``field``; several → ValidationFailed on ``<field>_facility``.
+    ``queryset`` narrows or locks the lookup (e.g. ``select_for_update``); it is scoped here."""
+    facility_field = f"{field}_facility" if field else "facility"
+
+    def missing():
+        if field:
+            return ValidationFailed(_("结算不存在或不在本机构管辖范围内。"), field=field)
+        return NotFound(_("结算记录不存在。"))
+
+    if not _lookup_text_ok(number, 64):
+        raise missing()
+    qs = scoped(Settlement.objects.all() if queryset is None else queryset, org).filter(number=number)
+    if facility not in (None, ""):
+        if not (isinstance(facility, str) and _FACILITY_CODE.fullmatch(facility)):
+            raise ValidationFailed(_("机构编码应为12位字母和数字。"), field=facility_field)
+        qs = qs.filter(facility_id=facility)
+    found = list(qs[:2])
+    if not found:
+        raise missing()
+    if len(found) > 1:
+        raise ValidationFailed(
+            _("多家定点医药机构使用了该结算编号，请用 %(param)s 指明机构编码。") % {"param": facility_field},
+            field=facility_field)
+    return found[0]
+
+
+def settlements_by_keys(org, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Settlement]:
+    """{(facility code, number): settlement} for those of ``keys`` that ``org`` may see, in one query (e.g. the
+    settlements a flag's evidence names); keys outside ``org``'s scope are simply absent."""
+    keys = {(f, n) for f, n in keys if _lookup_text_ok(f, 12) and _lookup_text_ok(n, 64)}
+    if not keys:
+        return {}
+    qs = scoped(Settlement.objects.filter(number__in={n for _, n in keys}, facility_id__in={f for f, _ in keys}), org)
+    return {(s.facility_id, s.number): s for s in qs if (s.facility_id, s.number) in keys}
 
 
 def flagged_q() -> Q:

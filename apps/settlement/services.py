@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _, gettext_lazy, gettext_noop, p
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.inputs import text_error
 from apps.core.money import ZERO, money
 from apps.facilities.models import Facility, FacilityStatus
 from apps.regions.models import Region, Tier
@@ -25,6 +26,7 @@ from .models import (
     Clearing, ClearingEvent, ClearingStatus, Policy, Prepayment, Settlement, SettlementItem, month_start, next_month,
 )
 from .policy import PolicyBook, YearUse, expected_payment, year_use_for
+from .selectors import settlement_by_number
 
 BULK_LIMIT = 1000
 try:  # COPY raises the driver's own error, not Django's wrapper
@@ -134,7 +136,7 @@ class Outcome:
 
 def ingest_settlement(*, actor, organisation, data) -> tuple[Settlement, str]:
     """Ingest one reported settlement: ``(settlement, "created" | "duplicate")``; a different settlement
-    already stored under the same number raises Conflict, invalid content ValidationFailed."""
+    already stored by the same facility under the same number raises Conflict, invalid content ValidationFailed."""
     [result] = ingest_settlements(actor=actor, organisation=organisation, items=[data])
     if result.outcome == "invalid":
         first = next(iter(result.errors.values()))[0]
@@ -146,6 +148,11 @@ def ingest_settlement(*, actor, organisation, data) -> tuple[Settlement, str]:
 
 def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     """Judge each reported settlement on its own and store the good ones; one outcome per item, in order.
+
+    A settlement is identified by its facility and number (numbers are unique per reporting facility): the same
+    facility and number again is a ``duplicate`` (same content) or a ``conflict`` (different content); the same
+    number at another facility is simply another settlement, so no answer says anything about settlements
+    outside the caller's own.
 
     A suspended facility reports nothing new (``invalid`` on ``facility``); a number it stored before the
     suspension still answers ``duplicate`` (or ``conflict``), so a partner's retry stays safe.
@@ -160,7 +167,9 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
     for i, data in enumerate(items):
         clean, errors = parse_settlement(data, messages)
         if errors:
-            outcomes[i] = Outcome("invalid", clean.get("number", "") if isinstance(clean, dict) else "", errors=errors)
+            # the number is echoed only when it is a valid one (a lone surrogate could not even be written as UTF-8)
+            number = "" if "number" in errors else clean.get("number", "")
+            outcomes[i] = Outcome("invalid", number, errors=errors)
         else:
             parsed[i] = clean
 
@@ -187,39 +196,55 @@ def ingest_settlements(*, actor, organisation, items: list) -> list[Outcome]:
 
     with transaction.atomic():
         _lock_settlements_for_ingest()
-        existing = {
-            s.number: s for s in Settlement.objects.filter(number__in=[c["number"] for c in parsed.values()])
-        }
-        seen: dict[str, dict] = {}
+        existing = _stored({(c["facility"], c["number"]) for c in parsed.values()})
+        seen: dict[tuple[str, str], dict] = {}
         fresh: dict[int, dict] = {}
         for i, c in parsed.items():
-            prior = existing.get(c["number"])
+            key = (c["facility"], c["number"])
+            prior = existing.get(key)
             if prior is not None:
-                same = prior.content_hash == c["hash"]
-                outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"], prior if same else None)
+                outcomes[i] = _judged(prior, c["number"], c["hash"])
             elif c["suspended"]:
                 outcomes[i] = Outcome("invalid", c["number"], errors={"facility": [messages(SUSPENDED)]})
-            elif c["number"] in seen:
-                same = seen[c["number"]]["hash"] == c["hash"]
+            elif key in seen:
+                same = seen[key]["hash"] == c["hash"]
                 outcomes[i] = Outcome("duplicate" if same else "conflict", c["number"])
                 if same:
-                    seen[c["number"]].setdefault("twins", []).append(i)
+                    seen[key].setdefault("twins", []).append(i)
             else:
-                seen[c["number"]] = c
+                c["index"] = i
+                seen[key] = c
                 fresh[i] = c
 
         built = _build_rows(fresh, organisation) if fresh else {}
         created = _insert(built, outcomes, actor=actor, organisation=organisation)
-        for c in seen.values():  # duplicates inside the batch answer with the row made for the first
+        for c in seen.values():  # duplicates inside the batch answer as the first of them finally did
+            first = outcomes[c["index"]]
             for j in c.get("twins", ()):
-                outcomes[j].settlement = c.get("row")
+                outcomes[j] = Outcome("conflict" if first.outcome == "conflict" else "duplicate", c["number"],
+                                      first.settlement)
         if created:
             audit.record(actor=actor, organisation=organisation, action="settlement.ingest",
                          object_type="settlement.settlement",
                          object_id=str(created[0].pk) if len(created) == 1 else "",
                          summary=f"接收结算{len(created)}笔",
-                         numbers=[s.number for s in created[:50]])
+                         numbers=[s.number for s in created[:50]],
+                         facilities=sorted({s.facility_id for s in created})[:50])
     return outcomes
+
+
+def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Settlement]:
+    """{(facility, number): settlement} of those keys already stored (committed), in one query."""
+    if not keys:
+        return {}
+    rows = Settlement.objects.filter(number__in={n for _, n in keys}, facility_id__in={f for f, _ in keys})
+    return {(s.facility_id, s.number): s for s in rows if (s.facility_id, s.number) in keys}
+
+
+def _judged(prior: Settlement, number: str, content_hash: str) -> Outcome:
+    """A report of a (facility, number) already stored: the same content is a retry, another content a conflict."""
+    same = prior.content_hash == content_hash
+    return Outcome("duplicate" if same else "conflict", number, prior if same else None)
 
 
 def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
@@ -308,37 +333,69 @@ def _match_registration(candidates, on: dt.date, treatment_region: str) -> dict 
     return best[1] if best else None
 
 
+INSERT_ROUNDS = 3
+
+
 def _insert(rows: dict[int, Settlement], outcomes: list, *, actor, organisation) -> list[Settlement]:
-    """Bulk insert; if a concurrent request stored one of the numbers meanwhile, fall back to row by row."""
-    if not rows:
-        return []
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                _copy_in(list(rows.values()))
-            else:
-                Settlement.objects.bulk_create(rows.values())
-            _insert_items(rows.values())
-    except _UNIQUE_ERRORS:
-        created = []
-        for i, row in rows.items():
-            row.pk = None
-            row._state.adding = True
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-                    _insert_items([row])
-            except IntegrityError:
-                prior = Settlement.objects.filter(number=row.number).first()
-                same = prior is not None and prior.content_hash == row.content_hash
-                outcomes[i] = Outcome("duplicate" if same else "conflict", row.number, prior if same else None)
-                continue
+    """Insert the new rows, all at once; sets each one's outcome and returns those created.
+
+    A concurrent request may store one of the same (facility, number) keys after our lookup. PostgreSQL makes
+    our insert wait for it and, once it commits, raises a unique violation: the whole batch is undone (its
+    savepoint), the keys taken meanwhile are judged like any stored row (duplicate or conflict) and the rest is
+    inserted again. After a few such rounds (a crowd of racing writers) it goes row by row."""
+    pending = dict(rows)
+    for _round in range(INSERT_ROUNDS):
+        if not pending:
+            return []
+        try:
+            with transaction.atomic():
+                _insert_all(list(pending.values()))
+        except _UNIQUE_ERRORS:
+            _forget_inserts(pending.values())
+            taken = _stored({(row.facility_id, row.number) for row in pending.values()})
+            if not taken:
+                break  # not a key taken by someone else: let the row-by-row pass find the culprit
+            for i in [i for i, row in pending.items() if (row.facility_id, row.number) in taken]:
+                row = pending.pop(i)
+                outcomes[i] = _judged(taken[(row.facility_id, row.number)], row.number, row.content_hash)
+            continue
+        for i, row in pending.items():
             outcomes[i] = Outcome("created", row.number, row)
-            created.append(row)
-        return created
-    for i, row in rows.items():
+        return list(pending.values())
+    created = []
+    for i, row in pending.items():
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+                _insert_items([row])
+        except IntegrityError:
+            _forget_inserts([row])
+            prior = Settlement.objects.filter(facility_id=row.facility_id, number=row.number).first()
+            if prior is None:
+                raise
+            outcomes[i] = _judged(prior, row.number, row.content_hash)
+            continue
         outcomes[i] = Outcome("created", row.number, row)
-    return list(rows.values())
+        created.append(row)
+    return created
+
+
+def _insert_all(rows: list[Settlement]):
+    """All rows and their items. Rows go in key order, so two batches racing over the same keys wait for each
+    other in one order instead of deadlocking (each holding a key the other needs)."""
+    rows = sorted(rows, key=lambda row: (row.number, row.facility_id))
+    if connection.vendor == "postgresql":
+        _copy_in(rows)
+    else:
+        Settlement.objects.bulk_create(rows)
+    _insert_items(rows)
+
+
+def _forget_inserts(rows):
+    """After a rolled-back insert: the rows are new again (their ids from the sequence are gone with it)."""
+    for row in rows:
+        row.pk = None
+        row._state.adding = True
 
 
 def _copy_in(rows: list[Settlement]):
@@ -368,18 +425,24 @@ def _insert_items(rows):
 
 # --- reversal ----------------------------------------------------------------------------------------------------
 
-def reverse_settlement(*, actor, organisation, number: str, reason: str) -> Settlement:
+def reverse_settlement(*, actor, organisation, number: str, reason: str, facility: str | None = None) -> Settlement:
     """Mark a settlement reversed (冲正/退费). It leaves the month it was counted in while that month is still a
-    draft; after that month was declared it is counted negatively in the next open month (adjustment)."""
-    reason = (reason or "").strip()
+    draft; after that month was declared it is counted negatively in the next open month (adjustment).
+
+    The settlement is ``number`` as ``organisation`` sees it (``selectors.settlement_by_number``): a bureau that
+    sees the same number at several facilities names ``facility``."""
+    reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationFailed(_("请填写冲正原因。"), field="reason")
+    problem = text_error(reason)
+    if problem:
+        raise ValidationFailed(problem, field="reason")
+    if len(reason) > 255:
+        raise ValidationFailed(_("冲正原因不能超过255个字符。"), field="reason")
     with transaction.atomic():
         _lock_settlements_for_ingest()
-        s = (scoped(Settlement.objects.select_related("facility"), organisation)
-             .select_for_update(of=("self",)).filter(number=number).first())
-        if s is None:
-            raise NotFound(_("结算记录不存在。"))
+        s = settlement_by_number(organisation, number, facility, queryset=Settlement.objects.select_related(
+            "facility").select_for_update(of=("self",)))
         if not may_report_for(organisation, s.facility) and not (organisation and organisation.is_national):
             raise NotAllowed(_("只有就医地经办机构或上报结算的定点医药机构可以冲正。"))
         if s.reversed_at is not None:
@@ -390,11 +453,12 @@ def reverse_settlement(*, actor, organisation, number: str, reason: str) -> Sett
         s.reversal_period = counted if open_months.is_open(pair, counted) else open_months.first_open(
             pair, next_month(counted))
         s.reversed_at = timezone.now()
-        s.reversal_reason = reason[:255]
+        s.reversal_reason = reason
         s.reversed_by = actor if getattr(actor, "is_authenticated", False) else None
         s.save(update_fields=["reversal_period", "reversed_at", "reversal_reason", "reversed_by"])
         audit.record(actor=actor, organisation=organisation, action="settlement.reverse", obj=s,
-                     summary=f"冲正结算 {s.number}：{reason}", reversal_period=str(s.reversal_period))
+                     summary=f"冲正结算 {s.number}（{s.facility_id}）：{reason}", facility=s.facility_id,
+                     reversal_period=str(s.reversal_period))
     return s
 
 
@@ -416,7 +480,21 @@ def _is_province_bureau_of(org, province_code: str) -> bool:
     return org is not None and org.tier == Tier.PROVINCE and org.region_id == province_code
 
 
+def _clearing_pk(clearing_id) -> int | None:
+    """A clearing row's id from an int or a string of ASCII digits (a URL segment); None for anything else."""
+    if isinstance(clearing_id, bool):
+        return None
+    if isinstance(clearing_id, int):
+        return clearing_id if 0 < clearing_id < 2**63 else None
+    if isinstance(clearing_id, str) and clearing_id.isascii() and clearing_id.isdigit() and len(clearing_id) <= 18:
+        return int(clearing_id)
+    return None
+
+
 def _transition(*, actor, organisation, clearing_id, from_status, to_status, side: str, stamp: str, note=""):
+    clearing_id = _clearing_pk(clearing_id)
+    if clearing_id is None:
+        raise NotFound(_("清算记录不存在。"))
     with transaction.atomic():
         if to_status == ClearingStatus.DECLARED:
             _lock_settlements_for_declaration()

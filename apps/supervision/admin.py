@@ -16,7 +16,7 @@ from apps.settlement.models import Settlement
 from . import services
 from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
 from .rules import RULES, Dialect
-from .selectors import evidence_items, evidence_text
+from .selectors import evidence_items, evidence_refs, evidence_text
 
 
 def _may_edit_catalogue(request) -> bool:
@@ -189,12 +189,12 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="证据")
     def evidence(self, obj):
         detail = obj.detail or {}
-        numbers = [v for k, v in detail.items() if k in ("other", "previous") and v]
-        ids = dict(Settlement.objects.filter(number__in=numbers).values_list("number", "id"))
+        refs = evidence_refs(obj)  # numbers are unique per facility: (facility, number) names the settlement
+        ids = {(f, n): pk for f, n, pk in Settlement.objects.filter(
+            number__in=[n for _, n in refs.values()]).values_list("facility_id", "number", "id")}
         rows = []
         for key, label, value in evidence_items(detail):
-            shown = _settlement_link(value, ids[value]) if key in ("other", "previous") and value in ids \
-                else format_html("{}", value)
+            shown = _settlement_link(value, ids[refs[key]]) if refs.get(key) in ids else format_html("{}", value)
             rows.append((label, shown))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         return format_html('<p>{}</p><table>{}</table>', obj.rule.description, table)

@@ -1,7 +1,8 @@
 """The supervision rules: each is one set-based SQL statement that inserts flags straight from the settlements.
 
 A rule builds a *candidate* SELECT of ``(sid, ekey, score, detail)`` — the settlement to flag, a stable
-evidence key (the paired settlement's number, the drug or item code, or ``''``), a score and the evidence as
+evidence key (the paired settlement's ``facility:number`` — numbers are unique per facility only — or its number
+where it is at the flagged settlement's own facility, the drug or item code, or ``''``), a score and the evidence as
 JSON. :func:`run_rule` wraps it in one ``INSERT INTO supervision_flag … SELECT … ON CONFLICT DO NOTHING``,
 so a second scan adds nothing and a dismissed flag is never raised again for the same evidence.
 
@@ -141,7 +142,7 @@ def inpatient_overlap(d: Dialect, p: dict, since) -> Built:
     overlap = d.days_between(d.least("a.service_end", "b.service_end"),
                              d.greatest("a.service_start", "b.service_start"))
     sql = _pairs(
-        f"""a.id AS sid, b.number AS ekey, {overlap} AS score,
+        f"""a.id AS sid, b.facility_id || ':' || b.number AS ekey, {overlap} AS score,
             {d.json(other="b.number", other_facility="b.facility_id", other_start="b.service_start",
                     other_end="b.service_end", overlap_days=overlap)} AS detail""",
         "b.id_number = a.id_number AND b.id <> a.id",
@@ -153,7 +154,7 @@ def inpatient_overlap(d: Dialect, p: dict, since) -> Built:
 def same_day_cities(d: Dialect, p: dict, since) -> Built:
     """Outpatient visits of one person in two different cities (first four digits of the county) on one day."""
     sql = _pairs(
-        f"""a.id AS sid, b.number AS ekey, 1 AS score,
+        f"""a.id AS sid, b.facility_id || ':' || b.number AS ekey, 1 AS score,
             {d.json(other="b.number", day="a.service_start", region="a.treatment_region_id",
                     other_region="b.treatment_region_id", other_facility="b.facility_id")} AS detail""",
         "b.id_number = a.id_number AND b.service_start = a.service_start AND b.id <> a.id",

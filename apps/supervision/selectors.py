@@ -28,6 +28,16 @@ def evidence_numbers(flag) -> list[str]:
     return [detail[k] for k in ("other", "previous") if detail.get(k)]
 
 
+def evidence_refs(flag) -> dict[str, tuple[str, str]]:
+    """{evidence key: (facility code, number)} of the other settlements a flag's evidence names. Numbers are unique
+    per facility only, so a number alone does not name a settlement: pair rules record the partner's facility
+    (``other_facility``), or the partner is at the flagged settlement's own facility (duplicate, readmission)."""
+    detail = flag.detail or {}
+    facility = detail.get("other_facility") or detail.get("facility") or flag.facility_id
+    return {k: (facility if k == "other" else flag.facility_id, detail[k]) for k in ("other", "previous")
+            if detail.get(k)}
+
+
 # What each key of a flag's evidence means, in the words of the people who read it.
 EVIDENCE_LABELS = {
     "reason": "原因", "registration": "备案", "registration_start": "备案开始", "registration_end": "备案结束",

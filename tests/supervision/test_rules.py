@@ -37,7 +37,8 @@ def test_overlapping_inpatient_stays_flag_both_stays_with_each_other_as_evidence
     planted = planted_and_clean("INPATIENT_OVERLAP")
     assert flagged("INPATIENT_OVERLAP") == planted
     for flag in Flag.objects.filter(rule_id="INPATIENT_OVERLAP"):
-        assert flag.detail["other"] == flag.evidence_key == (planted - {flag.settlement.number}).pop()
+        assert flag.detail["other"] == (planted - {flag.settlement.number}).pop()
+        assert flag.evidence_key == f"{flag.detail['other_facility']}:{flag.detail['other']}"
         assert flag.detail["overlap_days"] == 5
 
 

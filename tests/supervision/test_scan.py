@@ -50,7 +50,7 @@ def test_a_new_stay_overlapping_an_already_scanned_one_flags_both():
     run = run_scan()  # since the last full scan began
     assert run.since is not None
     assert set(Flag.objects.filter(rule_id="INPATIENT_OVERLAP").values_list("settlement_id", "evidence_key")) == {
-        (old.id, new.number), (new.id, old.number)}
+        (old.id, f"{new.facility_id}:{new.number}"), (new.id, f"{old.facility_id}:{old.number}")}
 
 
 def test_an_incremental_scan_leaves_settlements_received_before_it_alone():

@@ -25,6 +25,9 @@ class TicketRaiseSerializer(serializers.Serializer):
     description = serializers.CharField()
     settlement = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                        help_text="关联结算的编号（须在本机构管辖范围内）")
+    settlement_facility = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text="关联结算的上报机构编码：结算编号在机构内唯一，管辖范围内多家机构使用同一编号时必填")
     registration = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                          help_text="关联备案的备案编号（须在本机构管辖范围内）")
 
@@ -84,6 +87,8 @@ class TicketListSerializer(serializers.ModelSerializer):
 class TicketDetailSerializer(TicketListSerializer):
     raiser_region = serializers.CharField(source="raiser_region_id")
     settlement = serializers.CharField(source="settlement.number", default=None, allow_null=True)
+    settlement_facility = serializers.CharField(source="settlement.facility_id", default=None, allow_null=True,
+                                                help_text="关联结算的上报机构编码")
     registration = serializers.CharField(source="registration.reference", default=None, allow_null=True)
     flags = serializers.SerializerMethodField(help_text="关联的可疑结算（费用协查）编号")
     allowed_actions = serializers.SerializerMethodField()
@@ -92,7 +97,8 @@ class TicketDetailSerializer(TicketListSerializer):
 
     class Meta(TicketListSerializer.Meta):
         fields = TicketListSerializer.Meta.fields + [
-            "description", "raiser_region", "settlement", "registration", "flags", "allowed_actions", "events",
+            "description", "raiser_region", "settlement", "settlement_facility", "registration", "flags",
+            "allowed_actions", "events",
             "attachments",
         ]
 

@@ -132,12 +132,11 @@ class TicketViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         data = body.validated_data
         org = self.organisation
         settlement = registration = None
-        if data.get("settlement"):
-            from apps.settlement.models import Settlement
+        if data.get("settlement"):  # numbers are unique per facility: settlement_facility names it when needed
+            from apps.settlement.selectors import settlement_by_number
 
-            settlement = scoped(Settlement.objects.all(), org).filter(number=data["settlement"]).first()
-            if settlement is None:
-                raise ValidationFailed(_("结算不存在或不在本机构管辖范围内。"), field="settlement")
+            settlement = settlement_by_number(org, data["settlement"], data.get("settlement_facility"),
+                                              field="settlement")
         if data.get("registration"):
             from apps.registration.models import Registration
 

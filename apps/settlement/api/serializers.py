@@ -1,8 +1,10 @@
 """API shapes of settlements, clearing rows and prepayments (API.md "Settlements", "Clearing")."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import idnumbers
 
+from ..ingest import MAX_DAYS_SUPPLY, NUMBER_HELP, NUMBER_PATTERN
 from ..models import Clearing, Prepayment, Settlement, SettlementItem, VisitType
 from ..selectors import share_of, usage_level
 
@@ -11,6 +13,21 @@ from ..selectors import share_of, usage_level
 # for other choice sets, and the schema's enum names must not collide.
 ITEM_CATEGORY_HELP = "drug（药品）/ service（诊疗项目）/ material（医用耗材）"
 CLEARING_STATUS_HELP = "draft（待申报）→ declared（已申报）→ confirmed（已确认）→ paid（已拨付）"
+SERVICE_DATE_HELP = "YYYY-MM-DD，1900-01-01 起，最晚为明天"
+TEXT_HELP = "不能含控制字符"
+AMOUNT_HELP = "字符串形式的十进制数（半角数字，如 \"1234.50\"），不能为负数或 -0.00"
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+class PeriodField(serializers.Field):
+    """A clearing month, stored as its first day, shown as ``YYYY-MM`` (schema and answer alike)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
 
 
 class SettlementItemSerializer(serializers.ModelSerializer):
@@ -24,6 +41,8 @@ class SettlementItemSerializer(serializers.ModelSerializer):
 class SettlementSerializer(serializers.ModelSerializer):
     """A stored settlement: what was reported, the matched registration, the expected payment and the flags."""
 
+    number = serializers.CharField(read_only=True, help_text=NUMBER_HELP)
+
     id_number = serializers.SerializerMethodField(help_text="身份证号码（脱敏）")
     insured_region = serializers.CharField(source="insured_region_id")
     facility = serializers.CharField(source="facility_id")
@@ -32,7 +51,7 @@ class SettlementSerializer(serializers.ModelSerializer):
     flags = serializers.SerializerMethodField(help_text="已触发的监管规则编码")
     items = SettlementItemSerializer(many=True, read_only=True)
     reversed = serializers.BooleanField(source="is_reversed", read_only=True)
-    clearing_period = serializers.DateField(format="%Y-%m", read_only=True)
+    clearing_period = PeriodField(allow_null=True, help_text="计入的清算月份 YYYY-MM")
     received_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -57,33 +76,34 @@ class SettlementSerializer(serializers.ModelSerializer):
 
 
 class SettlementItemInSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=128)
+    code = serializers.CharField(max_length=64, help_text=TEXT_HELP)
+    name = serializers.CharField(max_length=128, help_text=TEXT_HELP)
     category = serializers.CharField(max_length=10, help_text=ITEM_CATEGORY_HELP)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    days_supply = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, help_text=AMOUNT_HELP)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4, help_text=AMOUNT_HELP)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    days_supply = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_DAYS_SUPPLY)
 
 
 class SettlementInSerializer(serializers.Serializer):
-    """The body of a reported settlement (documentation only: the ingest service checks it)."""
+    """The body of a reported settlement (documentation only: the ingest service checks it, see
+    ``apps.settlement.ingest``)."""
 
-    number = serializers.CharField(max_length=64)
+    number = serializers.RegexField(f"^{NUMBER_PATTERN}$", max_length=64, help_text=NUMBER_HELP)
     id_number = serializers.CharField(max_length=18)
-    name = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=64, help_text=TEXT_HELP)
     insured_region = serializers.CharField(max_length=6)
-    facility = serializers.CharField(max_length=12)
+    facility = serializers.CharField(max_length=12, help_text="上报机构（定点医药机构）编码")
     visit_type = serializers.ChoiceField(choices=VisitType.choices)
     disease_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
-    service_start = serializers.DateField()
-    service_end = serializers.DateField()
-    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    eligible_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    fund_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    account_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    cash_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    settled_at = serializers.DateTimeField()
+    service_start = serializers.DateField(help_text=SERVICE_DATE_HELP)
+    service_end = serializers.DateField(help_text=SERVICE_DATE_HELP)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    eligible_amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    fund_paid = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    account_paid = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    cash_paid = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=AMOUNT_HELP)
+    settled_at = serializers.DateTimeField(help_text="ISO 8601，1900-01-01 起，不晚于当前时间")
     items = SettlementItemInSerializer(many=True, required=False)
 
 
@@ -92,7 +112,7 @@ class BulkInSerializer(serializers.Serializer):
 
 
 class BulkResultSerializer(serializers.Serializer):
-    number = serializers.CharField()
+    number = serializers.CharField(help_text="该条的结算编号；编号本身无效时为空字符串（结果与提交顺序一致）")
     outcome = serializers.ChoiceField(choices=["created", "duplicate", "conflict", "invalid"])
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
@@ -106,11 +126,11 @@ class BulkOutSerializer(serializers.Serializer):
 
 
 class SettlementReversalSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255)
+    reason = serializers.CharField(max_length=255, help_text="冲正原因（不能含控制字符）")
 
 
 class ClearingSerializer(serializers.ModelSerializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(help_text="清算月份 YYYY-MM")
     insured_province = serializers.CharField(source="insured_province_id")
     treatment_province = serializers.CharField(source="treatment_province_id")
     overdue = serializers.BooleanField(read_only=True)
