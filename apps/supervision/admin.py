@@ -11,12 +11,20 @@ from apps.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.models import Level, Region, region_subtree_q
 from apps.regions.scope import covers_region, org_of
-from apps.settlement.models import Settlement
 
 from . import services
 from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
 from .rules import RULES, Dialect
-from .selectors import evidence_items, evidence_text
+from .selectors import UNRESTRICTED, visible_evidence, visible_evidence_many
+
+
+def evidence_reader(request):
+    """Whose view of the evidence a page shows: the signed-in organisation, or everything for a superuser who acts
+    for none (as ``ScopedAdminMixin`` scopes the lists)."""
+    org = org_of(request.user)
+    if org is None and request.user.is_superuser:
+        return UNRESTRICTED
+    return org
 
 
 def _may_edit_catalogue(request) -> bool:
@@ -186,14 +194,19 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def severity(self, obj):
         return obj.rule.get_severity_display()
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.evidence_reader = evidence_reader(request)  # whose view of the evidence the page shows
+        return obj
+
     @admin.display(description="证据")
     def evidence(self, obj):
-        detail = obj.detail or {}
-        numbers = [v for k, v in detail.items() if k in ("other", "previous") and v]
-        ids = dict(Settlement.objects.filter(number__in=numbers).values_list("number", "id"))
+        # Only pages that went through get_object know their reader; without one, what anyone may know.
+        evidence = visible_evidence(obj, getattr(obj, "evidence_reader", None))
         rows = []
-        for key, label, value in evidence_items(detail):
-            shown = _settlement_link(value, ids[value]) if key in ("other", "previous") and value in ids \
+        for key, label, value in evidence.items:
+            shown = _settlement_link(value, evidence.links[key]) if key in evidence.links \
                 else format_html("{}", value)
             rows.append((label, shown))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
@@ -279,16 +292,19 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 def settlement_flags_html(settlement, org=None):
     """Why a settlement was flagged, for the settlement page: rule, status, the evidence and a link to each flag.
 
+    Flags and evidence as ``org`` (the viewer's organisation) may see them: evidence about another settlement
+    ``org`` may not open names only its kind and dates; without ``org``, every flag but no related settlement.
     The settlement admin shows it as a read-only field:
-    ``@admin.display(description="监管标记") def supervision_flags(self, obj): return settlement_flags_html(obj)``."""
+    ``@admin.display(description="监管标记") def supervision_flags(self, obj): return settlement_flags_html(obj, org)``."""
     from .selectors import flags_for_settlement
 
     flags = list(flags_for_settlement(settlement, org))
     if not flags:
         return "未被监管规则标记"
+    seen = visible_evidence_many(flags, org)
     rows = []
     for flag in flags:
-        evidence = evidence_text(flag.detail)
+        evidence = seen[flag.pk].text()
         rows.append((reverse("admin:supervision_flag_change", args=[flag.pk]), flag.rule.name,
                      flag.rule.get_severity_display(), flag.get_status_display(), evidence))
     return format_html(

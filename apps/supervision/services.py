@@ -14,7 +14,7 @@ from apps.regions.scope import covers_region, scoped
 
 from . import rules as rule_sql
 from .models import Flag, FlagEvent, FlagStatus, Rule, ScanRun
-from .selectors import evidence_text
+from .selectors import visible_evidence
 
 
 def last_full_scan() -> ScanRun | None:
@@ -88,6 +88,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
     """Open a cost-review ticket (费用协查) to the treatment region's bureau; the flag moves to ``reviewing``."""
     from apps.coordination.services import raise_ticket
 
+    note = (note or "").strip()
     flag = _locked_flag(flag_id, organisation)
     if flag.status != FlagStatus.NEW:
         _refuse(flag, "request_review")
@@ -96,11 +97,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
     if holder is None:
         raise Conflict(_("就医地（%(region)s）没有经办机构，无法发起协查。")
                        % {"region": settlement.treatment_region_id})
-    description = (
-        f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
-        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{evidence_text(flag.detail)}"
-        + (f"\n说明：{note.strip()}" if note and note.strip() else "")
-    )
+    description = review_description(flag, note=note)
     ticket = raise_ticket(actor=actor, organisation=organisation, category="cost_review",
                           title=f"费用协查：{flag.rule.name} · {settlement.number}", description=description,
                           settlement=settlement, holder=holder)
@@ -152,6 +149,20 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
                          + (f"，追回 {amount} 元" if amount is not None else ""),
                  amount_recovered=str(amount or ""), ticket=trace)
     return flag
+
+
+def review_description(flag, *, note: str = "") -> str:
+    """The cost-review ticket's description. It is stored and read by every organisation the ticket reaches (the
+    raiser, the holder, the tiers it is escalated to, a bureau it is transferred to), so its evidence is what any
+    of them may know: a related settlement by kind and dates only (``visible_evidence(flag, None)``); each reader
+    sees the whole evidence their scope allows on the flag's own page."""
+    settlement = flag.settlement
+    return (
+        f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
+        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{visible_evidence(flag, None).text()}\n"
+        f"完整证据见可疑结算 #{flag.pk}（各机构按本机构查看范围显示）。"
+        + (f"\n说明：{note}" if note else "")
+    )
 
 
 def conclusion_text(flag) -> str:

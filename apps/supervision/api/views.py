@@ -43,6 +43,10 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
     pagination_class = CursorPagination
     lookup_value_regex = r"\d+"
 
+    def _shown(self, flag):
+        """The flag as the caller sees it after an action (scoped, the evidence for the caller)."""
+        return FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
+
     @extend_schema(request=RequestReviewSerializer, responses=FlagSerializer,
                    summary="发起费用协查（参保地）：向就医地经办机构开具协查工单")
     @action(detail=True, methods=["post"], url_path="request-review", serializer_class=RequestReviewSerializer)
@@ -51,7 +55,7 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         body.is_valid(raise_exception=True)
         flag = services.request_review(flag_id=pk, actor=request.user, organisation=self.organisation,
                                        note=body.validated_data["note"])
-        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+        return Response(self._shown(flag))
 
     @extend_schema(request=ConcludeSerializer, responses=FlagSerializer,
                    summary="作出结论（参保地）：确认违规并填写追回金额，或排除")
@@ -61,4 +65,4 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         body.is_valid(raise_exception=True)
         flag = services.conclude(flag_id=pk, actor=request.user, organisation=self.organisation,
                                  **body.validated_data)
-        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+        return Response(self._shown(flag))
