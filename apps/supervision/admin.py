@@ -2,6 +2,7 @@
 and region with a bulk "request review", the evidence on the flag page, and the conclusion form."""
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -146,11 +147,20 @@ def _settlement_link(number, pk=None):
 
 
 class ConcludeForm(forms.Form):
+    """The conclusion as typed: the amount and the note go to ``services.conclude`` as text, which refuses a
+    malformed amount or a control character with the same message the API gives."""
+
     outcome = forms.ChoiceField(label="结论", choices=[(FlagStatus.CONFIRMED, "确认违规"),
                                                      (FlagStatus.DISMISSED, "排除")])
-    amount_recovered = forms.DecimalField(label="追回金额", max_digits=14, decimal_places=2, required=False,
-                                          min_value=0)
+    amount_recovered = forms.CharField(label="追回金额", required=False, max_length=40,
+                                       help_text="确认违规时填写，最多两位小数，例如 1234.50")
     note = forms.CharField(label="结论说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("amount_recovered", "note"):  # the service's message, not Django's, for a NUL character
+            self.fields[name].validators = [v for v in self.fields[name].validators
+                                            if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
 @admin.register(Flag)

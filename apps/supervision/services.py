@@ -1,6 +1,6 @@
 """Supervision writes: the scan that raises flags, and the cost-review workflow new → reviewing → confirmed/dismissed."""
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +8,7 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from apps.core.money import money
+from apps.core.inputs import parse_decimal, text_error
 from apps.regions.models import Organisation
 from apps.regions.scope import covers_region, scoped
 
@@ -78,6 +78,28 @@ def _refuse(flag, step: str):
     raise Conflict(REFUSALS[step] % {"status": label})
 
 
+def _note(note, field: str = "note") -> str:
+    """A free-text note as given (trimmed); control characters and lone surrogates are refused (400)."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ValidationFailed(_("说明应为文本。"), field=field)
+    problem = text_error(note, multiline=True)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+    return note.strip()
+
+
+def _amount(value) -> Decimal:
+    """The amount to recover as given by a form or a partner: a plain decimal string (or integer) with at most two
+    places — no float, exponent, full-width digit, NaN or -0.00 (``apps.core.inputs.parse_decimal``)."""
+    amount = parse_decimal(value)
+    if amount is None or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(_("追回金额格式不正确，请填写最多两位小数的金额，例如 1234.50。"),
+                               field="amount_recovered")
+    return amount.quantize(Decimal("0.01"))
+
+
 def _event(flag, *, actor, organisation, from_status, note=""):
     FlagEvent.objects.create(flag=flag, actor=actor if getattr(actor, "is_authenticated", False) else None,
                              organisation=organisation, from_status=from_status, to_status=flag.status, note=note)
@@ -88,7 +110,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
     """Open a cost-review ticket (费用协查) to the treatment region's bureau; the flag moves to ``reviewing``."""
     from apps.coordination.services import raise_ticket
 
-    note = (note or "").strip()
+    note = _note(note)
     flag = _locked_flag(flag_id, organisation)
     if flag.status != FlagStatus.NEW:
         _refuse(flag, "request_review")
@@ -116,19 +138,19 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
 
     A flag under review also gets its conclusion on the cost-review ticket, in the same transaction (the raiser
     closes the ticket with it; see ``_conclusion_on_ticket``)."""
-    note = (note or "").strip()
     if outcome not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
         raise ValidationFailed(_("结论应为 confirmed（确认违规）或 dismissed（排除）。"), field="outcome")
+    note = _note(note)
+    given = None
+    if outcome == FlagStatus.CONFIRMED and amount_recovered not in (None, ""):
+        given = _amount(amount_recovered)  # a malformed amount is refused whatever the flag's status
     flag = _locked_flag(flag_id, organisation)
     if outcome == FlagStatus.CONFIRMED:
         if flag.status != FlagStatus.REVIEWING:
             _refuse(flag, "confirm")
-        if amount_recovered in (None, ""):
+        if given is None:
             raise ValidationFailed(_("确认违规时请填写追回金额。"), field="amount_recovered")
-        try:
-            amount = money(Decimal(str(amount_recovered)))
-        except (InvalidOperation, TypeError, ValueError):
-            raise ValidationFailed(_("追回金额格式不正确。"), field="amount_recovered") from None
+        amount = given
         if amount < 0 or amount > flag.settlement.total_amount:
             raise ValidationFailed(_("追回金额应在 0 至医疗总费用 %(total)s 元之间。")
                                    % {"total": flag.settlement.total_amount}, field="amount_recovered")

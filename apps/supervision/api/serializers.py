@@ -1,6 +1,8 @@
 """Flags as API.md "Flags" describes them; money as 2-place decimal strings, regions and facility as codes."""
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from apps.regions.scope import org_of
 from apps.supervision.models import Flag, FlagStatus
@@ -63,12 +65,34 @@ class FlagSerializer(serializers.ModelSerializer):
         list_serializer_class = FlagListSerializer
 
 
+class _Text(serializers.CharField):
+    """Free text handed to the service as sent: the service refuses control characters and lone surrogates with
+    the portal's one message (``apps.core.inputs.text_error``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(
+            v, (ProhibitNullCharactersValidator, ProhibitSurrogateCharactersValidator))]
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d{1,12}(?:\.\d{1,2})?$",
+                      "nullable": True, "example": "1234.50"})
+class _Amount(serializers.Field):
+    """Money as sent (a decimal string, API.md): ``services.conclude`` parses it (``apps.core.inputs.parse_decimal``)
+    and refuses floats, exponents, full-width digits, NaN and -0.00 with one message."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return None if value is None else str(value)
+
+
 class RequestReviewSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="给就医地的协查说明")
+    note = _Text(required=False, allow_blank=True, default="", help_text="给就医地的协查说明")
 
 
 class ConcludeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[FlagStatus.CONFIRMED, FlagStatus.DISMISSED])
-    amount_recovered = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
-                                                min_value=0, help_text="确认违规时必填：追回金额")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="结论说明（排除时必填）")
+    amount_recovered = _Amount(required=False, allow_null=True, help_text="确认违规时必填：追回金额（最多两位小数）")
+    note = _Text(required=False, allow_blank=True, default="", help_text="结论说明（排除时必填）")
