@@ -118,8 +118,7 @@ def _unseen_record(row: Related | None, org) -> str:
     facility or amounts."""
     kind = EVIDENCE_VALUES.get(row.visit_type, "") if row else ""
     when = _dates(row.start, row.end) if row else ""
-    why = ("工单各方的查看范围不同，不显示其编号和机构，各方可在可疑结算页按本机构查看范围查看" if org is None
-           else "不在本机构查看范围内，不显示其编号和机构")
+    why = "此处不显示其编号和机构" if org is None else "不在本机构查看范围内，不显示其编号和机构"
     return f"另一条{kind}结算记录" + (f"，{when}" if when else "") + f"（{why}）"
 
 

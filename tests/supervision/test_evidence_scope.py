@@ -341,3 +341,11 @@ def test_the_migration_rewrites_the_evidence_of_tickets_raised_before_the_fix(ap
     assert Ticket.objects.get(pk=tickets[large.pk].pk).description == untouched
     case.flag.refresh_from_db()
     assert case.flag.detail["other"] == case.hidden.number  # the evidence itself is kept whole
+
+
+def test_the_schema_still_declares_detail_as_an_object(api_for):
+    schema = api_for("000000").get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    flag = schema["components"]["schemas"]["Flag"]
+    assert flag["properties"]["detail"]["type"] == "object" and "detail" in flag["required"]
+    case = overlapping_stays()
+    assert isinstance(flag_json(api_for(case.redacted), case.flag).json()["detail"], dict)
