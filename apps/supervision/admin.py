@@ -2,6 +2,7 @@
 and region with a bulk "request review", the evidence on the flag page, and the conclusion form."""
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -11,12 +12,20 @@ from apps.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.models import Level, Region, region_subtree_q
 from apps.regions.scope import covers_region, org_of
-from apps.settlement.models import Settlement
 
 from . import services
 from .models import Flag, FlagStatus, RestrictedItem, Rule, ScanRun
 from .rules import RULES, Dialect
-from .selectors import evidence_items, evidence_refs, evidence_text
+from .selectors import UNRESTRICTED, visible_evidence, visible_evidence_many
+
+
+def evidence_reader(request):
+    """Whose view of the evidence a page shows: the signed-in organisation, or everything for a superuser who acts
+    for none (as ``ScopedAdminMixin`` scopes the lists)."""
+    org = org_of(request.user)
+    if org is None and request.user.is_superuser:
+        return UNRESTRICTED
+    return org
 
 
 def _may_edit_catalogue(request) -> bool:
@@ -138,11 +147,20 @@ def _settlement_link(number, pk=None):
 
 
 class ConcludeForm(forms.Form):
+    """The conclusion as typed: the amount and the note go to ``services.conclude`` as text, which refuses a
+    malformed amount or a control character with the same message the API gives."""
+
     outcome = forms.ChoiceField(label="结论", choices=[(FlagStatus.CONFIRMED, "确认违规"),
                                                      (FlagStatus.DISMISSED, "排除")])
-    amount_recovered = forms.DecimalField(label="追回金额", max_digits=14, decimal_places=2, required=False,
-                                          min_value=0)
+    amount_recovered = forms.CharField(label="追回金额", required=False, max_length=40,
+                                       help_text="确认违规时填写，最多两位小数，例如 1234.50")
     note = forms.CharField(label="结论说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("amount_recovered", "note"):  # the service's message, not Django's, for a NUL character
+            self.fields[name].validators = [v for v in self.fields[name].validators
+                                            if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
 @admin.register(Flag)
@@ -186,15 +204,20 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def severity(self, obj):
         return obj.rule.get_severity_display()
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.evidence_reader = evidence_reader(request)  # whose view of the evidence the page shows
+        return obj
+
     @admin.display(description="证据")
     def evidence(self, obj):
-        detail = obj.detail or {}
-        refs = evidence_refs(obj)  # numbers are unique per facility: (facility, number) names the settlement
-        ids = {(f, n): pk for f, n, pk in Settlement.objects.filter(
-            number__in=[n for _, n in refs.values()]).values_list("facility_id", "number", "id")}
+        # Only pages that went through get_object know their reader; without one, what anyone may know.
+        evidence = visible_evidence(obj, getattr(obj, "evidence_reader", None))
         rows = []
-        for key, label, value in evidence_items(detail):
-            shown = _settlement_link(value, ids[refs[key]]) if refs.get(key) in ids else format_html("{}", value)
+        for key, label, value in evidence.items:
+            shown = _settlement_link(value, evidence.links[key]) if key in evidence.links \
+                else format_html("{}", value)
             rows.append((label, shown))
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         return format_html('<p>{}</p><table>{}</table>', obj.rule.description, table)
@@ -279,16 +302,19 @@ class FlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 def settlement_flags_html(settlement, org=None):
     """Why a settlement was flagged, for the settlement page: rule, status, the evidence and a link to each flag.
 
+    Flags and evidence as ``org`` (the viewer's organisation) may see them: evidence about another settlement
+    ``org`` may not open names only its kind and dates; without ``org``, every flag but no related settlement.
     The settlement admin shows it as a read-only field:
-    ``@admin.display(description="监管标记") def supervision_flags(self, obj): return settlement_flags_html(obj)``."""
+    ``@admin.display(description="监管标记") def supervision_flags(self, obj): return settlement_flags_html(obj, org)``."""
     from .selectors import flags_for_settlement
 
     flags = list(flags_for_settlement(settlement, org))
     if not flags:
         return "未被监管规则标记"
+    seen = visible_evidence_many(flags, org)
     rows = []
     for flag in flags:
-        evidence = evidence_text(flag.detail)
+        evidence = seen[flag.pk].text()
         rows.append((reverse("admin:supervision_flag_change", args=[flag.pk]), flag.rule.name,
                      flag.rule.get_severity_display(), flag.get_status_display(), evidence))
     return format_html(

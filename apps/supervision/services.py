@@ -1,6 +1,6 @@
 """Supervision writes: the scan that raises flags, and the cost-review workflow new → reviewing → confirmed/dismissed."""
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,13 +8,13 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from apps.core.money import money
+from apps.core.inputs import parse_decimal, text_error
 from apps.regions.models import Organisation
 from apps.regions.scope import covers_region, scoped
 
 from . import rules as rule_sql
 from .models import Flag, FlagEvent, FlagStatus, Rule, ScanRun
-from .selectors import evidence_text
+from .selectors import visible_evidence
 
 
 def last_full_scan() -> ScanRun | None:
@@ -78,6 +78,28 @@ def _refuse(flag, step: str):
     raise Conflict(REFUSALS[step] % {"status": label})
 
 
+def _note(note, field: str = "note") -> str:
+    """A free-text note as given (trimmed); control characters and lone surrogates are refused (400)."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ValidationFailed(_("说明应为文本。"), field=field)
+    problem = text_error(note, multiline=True)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+    return note.strip()
+
+
+def _amount(value) -> Decimal:
+    """The amount to recover as given by a form or a partner: a plain decimal string (or integer) with at most two
+    places — no float, exponent, full-width digit, NaN or -0.00 (``apps.core.inputs.parse_decimal``)."""
+    amount = parse_decimal(value)
+    if amount is None or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(_("追回金额格式不正确，请填写最多两位小数的金额，例如 1234.50。"),
+                               field="amount_recovered")
+    return amount.quantize(Decimal("0.01"))
+
+
 def _event(flag, *, actor, organisation, from_status, note=""):
     FlagEvent.objects.create(flag=flag, actor=actor if getattr(actor, "is_authenticated", False) else None,
                              organisation=organisation, from_status=from_status, to_status=flag.status, note=note)
@@ -88,6 +110,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
     """Open a cost-review ticket (费用协查) to the treatment region's bureau; the flag moves to ``reviewing``."""
     from apps.coordination.services import raise_ticket
 
+    note = _note(note)
     flag = _locked_flag(flag_id, organisation)
     if flag.status != FlagStatus.NEW:
         _refuse(flag, "request_review")
@@ -96,11 +119,7 @@ def request_review(*, flag_id, actor, organisation, note: str = "") -> Flag:
     if holder is None:
         raise Conflict(_("就医地（%(region)s）没有经办机构，无法发起协查。")
                        % {"region": settlement.treatment_region_id})
-    description = (
-        f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
-        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{evidence_text(flag.detail)}"
-        + (f"\n说明：{note.strip()}" if note and note.strip() else "")
-    )
+    description = review_description(flag, note=note)
     ticket = raise_ticket(actor=actor, organisation=organisation, category="cost_review",
                           title=f"费用协查：{flag.rule.name} · {settlement.number}", description=description,
                           settlement=settlement, holder=holder)
@@ -119,19 +138,19 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
 
     A flag under review also gets its conclusion on the cost-review ticket, in the same transaction (the raiser
     closes the ticket with it; see ``_conclusion_on_ticket``)."""
-    note = (note or "").strip()
     if outcome not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
         raise ValidationFailed(_("结论应为 confirmed（确认违规）或 dismissed（排除）。"), field="outcome")
+    note = _note(note)
+    given = None
+    if outcome == FlagStatus.CONFIRMED and amount_recovered not in (None, ""):
+        given = _amount(amount_recovered)  # a malformed amount is refused whatever the flag's status
     flag = _locked_flag(flag_id, organisation)
     if outcome == FlagStatus.CONFIRMED:
         if flag.status != FlagStatus.REVIEWING:
             _refuse(flag, "confirm")
-        if amount_recovered in (None, ""):
+        if given is None:
             raise ValidationFailed(_("确认违规时请填写追回金额。"), field="amount_recovered")
-        try:
-            amount = money(Decimal(str(amount_recovered)))
-        except (InvalidOperation, TypeError, ValueError):
-            raise ValidationFailed(_("追回金额格式不正确。"), field="amount_recovered") from None
+        amount = given
         if amount < 0 or amount > flag.settlement.total_amount:
             raise ValidationFailed(_("追回金额应在 0 至医疗总费用 %(total)s 元之间。")
                                    % {"total": flag.settlement.total_amount}, field="amount_recovered")
@@ -152,6 +171,20 @@ def conclude(*, flag_id, actor, organisation, outcome: str, amount_recovered=Non
                          + (f"，追回 {amount} 元" if amount is not None else ""),
                  amount_recovered=str(amount or ""), ticket=trace)
     return flag
+
+
+def review_description(flag, *, note: str = "") -> str:
+    """The cost-review ticket's description. It is stored and read by every organisation the ticket reaches (the
+    raiser, the holder, the tiers it is escalated to, a bureau it is transferred to), so its evidence is what any
+    of them may know: a related settlement by kind and dates only (``visible_evidence(flag, None)``); each reader
+    sees the whole evidence their scope allows on the flag's own page."""
+    settlement = flag.settlement
+    return (
+        f"参保地请就医地对结算 {settlement.number} 开展费用协查。\n"
+        f"规则：{flag.rule.name}（{flag.rule_id}）；证据：{visible_evidence(flag, None).text()}\n"
+        f"完整证据见可疑结算 #{flag.pk}（各机构按本机构查看范围显示）。"
+        + (f"\n说明：{note}" if note else "")
+    )
 
 
 def conclusion_text(flag) -> str:

@@ -4,6 +4,7 @@
 settlements each rule must flag, the second ordinary care and near misses just under every threshold that no
 rule may flag."""
 import datetime as dt
+import importlib
 import itertools
 from decimal import Decimal
 
@@ -296,6 +297,14 @@ def clean_population() -> list:
 
 
 # --- flags ----------------------------------------------------------------------------------------------------
+
+def seed_rules():
+    """The rule set and the restricted-item catalogue as migration 0003 seeds them (idempotent): a transactional
+    test's flush empties them."""
+    from django.apps import apps
+
+    importlib.import_module("apps.supervision.migrations.0003_seed_rules_and_scan_indexes").seed(apps, None)
+
 
 class FlagFactory(DjangoModelFactory):
     """A flag of a settlement (a new 上海 → 苏州 outpatient visit) by the large-claim rule."""

@@ -104,9 +104,11 @@ def test_the_settlement_page_helper_says_why_a_settlement_was_flagged(flags):
     from apps.supervision.selectors import flags_for_settlement
 
     flag = flags.filter(rule_id="READMISSION").first()
-    html = str(settlement_flags_html(flag.settlement))
+    html = str(settlement_flags_html(flag.settlement, org("320508")))  # the treatment side opens both stays
     assert "分解住院" in html and flag.detail["previous"] in html and f"/admin/supervision/flag/{flag.pk}/" in html
     assert list(flags_for_settlement(flag.settlement, org("440000"))) == []
+    # without a viewer, no paired settlement is named
+    assert flag.detail["previous"] not in str(settlement_flags_html(flag.settlement))
 
 
 def test_a_threshold_that_is_not_a_number_is_refused(admin_client_for):

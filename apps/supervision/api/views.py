@@ -1,5 +1,7 @@
 """Flags endpoint (API.md "Flags"): list and read in scope, request a cost review, conclude."""
 import django_filters
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict, ErrorList
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -7,6 +9,7 @@ from rest_framework.response import Response
 
 from apps.core.api.mixins import ScopedQuerysetMixin
 from apps.core.api.pagination import CursorPagination
+from apps.core.inputs import text_error
 from apps.regions.models import region_subtree_q
 from apps.supervision import services
 from apps.supervision.models import Flag, FlagStatus
@@ -21,6 +24,9 @@ def _subtree(field):
 
 
 class FlagFilter(django_filters.FilterSet):
+    """The list's filters; a value with a control character or a lone surrogate is refused (400) with the portal's
+    one message (``apps.core.inputs.text_error``) before any filter or query sees it."""
+
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices)
     rule = django_filters.CharFilter(field_name="rule_id", help_text="规则编码")
     insured_region = django_filters.CharFilter(method="filter_insured", help_text="参保地区划代码（含下级）")
@@ -33,6 +39,22 @@ class FlagFilter(django_filters.FilterSet):
     filter_insured = _subtree("insured_region_id")
     filter_treatment = _subtree("treatment_region_id")
 
+    def _refused(self) -> ErrorDict | None:
+        errors = ErrorDict()
+        for name in self.filters:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            problem = next((p for v in values if isinstance(v, str) and (p := text_error(v))), None)
+            if problem:
+                errors[name] = ErrorList([ValidationError(problem, code="invalid")])
+        return errors or None
+
+    def is_valid(self):
+        return self._refused() is None and super().is_valid()
+
+    @property
+    def errors(self):
+        return self._refused() or super().errors
+
 
 class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Suspicious settlements flagged by the supervision rules, within the caller's scope (else 404)."""
@@ -43,6 +65,10 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
     pagination_class = CursorPagination
     lookup_value_regex = r"\d+"
 
+    def _shown(self, flag):
+        """The flag as the caller sees it after an action (scoped, the evidence for the caller)."""
+        return FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
+
     @extend_schema(request=RequestReviewSerializer, responses=FlagSerializer,
                    summary="发起费用协查（参保地）：向就医地经办机构开具协查工单")
     @action(detail=True, methods=["post"], url_path="request-review", serializer_class=RequestReviewSerializer)
@@ -51,7 +77,7 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         body.is_valid(raise_exception=True)
         flag = services.request_review(flag_id=pk, actor=request.user, organisation=self.organisation,
                                        note=body.validated_data["note"])
-        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+        return Response(self._shown(flag))
 
     @extend_schema(request=ConcludeSerializer, responses=FlagSerializer,
                    summary="作出结论（参保地）：确认违规并填写追回金额，或排除")
@@ -61,4 +87,4 @@ class FlagViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         body.is_valid(raise_exception=True)
         flag = services.conclude(flag_id=pk, actor=request.user, organisation=self.organisation,
                                  **body.validated_data)
-        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+        return Response(self._shown(flag))
