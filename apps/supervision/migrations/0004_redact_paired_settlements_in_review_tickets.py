@@ -21,20 +21,29 @@ def _old_text(detail, labels, values):
 
 
 def redact(apps, schema_editor):
-    from apps.supervision.selectors import EVIDENCE_LABELS, EVIDENCE_VALUES, RELATED_KEYS, Related, visible_evidence
+    from apps.supervision.selectors import (
+        EVIDENCE_LABELS,
+        EVIDENCE_VALUES,
+        RELATED_KEYS,
+        Related,
+        evidence_refs,
+        visible_evidence,
+    )
 
     Flag = apps.get_model("supervision", "Flag")
     Settlement = apps.get_model("settlement", "Settlement")
     Ticket = apps.get_model("coordination", "Ticket")
     TicketEvent = apps.get_model("coordination", "TicketEvent")
 
-    for flag in Flag.objects.filter(ticket__isnull=False).only("id", "detail", "ticket_id").iterator():
+    for flag in Flag.objects.filter(ticket__isnull=False).only("id", "detail", "ticket_id", "facility_id").iterator():
         detail = flag.detail or {}
-        numbers = [detail[k] for k in RELATED_KEYS if isinstance(detail.get(k), str) and detail[k]]
-        if not numbers:
+        refs = {ref for ref in evidence_refs(flag).values() if isinstance(ref[1], str)}
+        if not refs:
             continue
-        rows = {n: Related(n, pk, vt, start, end, False) for n, pk, vt, start, end in Settlement.objects.filter(
-            number__in=numbers).values_list("number", "pk", "visit_type", "service_start", "service_end")}
+        rows = {(fac, n): Related(n, pk, vt, start, end, False)
+                for fac, n, pk, vt, start, end in Settlement.objects.filter(number__in={n for _, n in refs})
+                .values_list("facility_id", "number", "pk", "visit_type", "service_start", "service_end")
+                if (fac, n) in refs}
         new = visible_evidence(flag, None, related=rows).text()
         old = _old_text(detail, EVIDENCE_LABELS, EVIDENCE_VALUES)
         # the paired settlement's number and facility code, wherever else they were written
