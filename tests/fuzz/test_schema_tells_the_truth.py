@@ -57,3 +57,10 @@ def test_the_error_body_admits_both_shapes_the_api_answers(schema):
     kinds = {alternative["type"] for alternative in error["additionalProperties"]["anyOf"]}
     assert {"string", "array"} <= kinds  # {"detail": "..."} and {"field": ["...", ...]}
 
+
+def test_months_are_documented_as_yyyy_mm_strings(schema):
+    components = schema["components"]["schemas"]
+    for component, field in [("Settlement", "clearing_period"), ("Clearing", "period")]:
+        documented = components[component]["properties"][field]
+        assert documented["type"] == "string" and "format" not in documented, (component, documented)
+        assert documented["pattern"] == r"^\d{4}-\d{2}$"

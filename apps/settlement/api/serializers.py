@@ -1,4 +1,5 @@
 """API shapes of settlements, clearing rows and prepayments (API.md "Settlements", "Clearing")."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import idnumbers
@@ -11,6 +12,14 @@ from ..selectors import share_of, usage_level
 # for other choice sets, and the schema's enum names must not collide.
 ITEM_CATEGORY_HELP = "drug（药品）/ service（诊疗项目）/ material（医用耗材）"
 CLEARING_STATUS_HELP = "draft（待申报）→ declared（已申报）→ confirmed（已确认）→ paid（已拨付）"
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+class MonthField(serializers.DateField):
+    """A month (the first day of it stored) shown as ``YYYY-MM``; documented as that string, not as a date."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
 
 
 class SettlementItemSerializer(serializers.ModelSerializer):
@@ -32,7 +41,7 @@ class SettlementSerializer(serializers.ModelSerializer):
     flags = serializers.SerializerMethodField(help_text="已触发的监管规则编码")
     items = SettlementItemSerializer(many=True, read_only=True)
     reversed = serializers.BooleanField(source="is_reversed", read_only=True)
-    clearing_period = serializers.DateField(format="%Y-%m", read_only=True)
+    clearing_period = MonthField(read_only=True, help_text="清算月份（YYYY-MM）")
     received_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -110,7 +119,7 @@ class SettlementReversalSerializer(serializers.Serializer):
 
 
 class ClearingSerializer(serializers.ModelSerializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = MonthField(help_text="清算月份（YYYY-MM）")
     insured_province = serializers.CharField(source="insured_province_id")
     treatment_province = serializers.CharField(source="treatment_province_id")
     overdue = serializers.BooleanField(read_only=True)
