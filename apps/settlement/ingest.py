@@ -166,7 +166,7 @@ def _items(data, errors) -> list[dict]:
             "amount": _decimal(item, "amount", e, 2),
             "days_supply": item.get("days_supply"),
         }
-        if clean["category"] not in ITEM_CATEGORIES:
+        if not isinstance(clean["category"], str) or clean["category"] not in ITEM_CATEGORIES:
             e.add("category", _("应为 drug、service 或 material。"))
         ds = clean["days_supply"]
         if ds is not None and (isinstance(ds, bool) or not isinstance(ds, int) or ds < 0):
@@ -210,7 +210,7 @@ def parse_settlement(data, messages: Messages | None = None) -> tuple[dict, dict
             errors.add("id_number", problem)
     if c["insured_region"] and not REGION_CODE.match(c["insured_region"]):
         errors.add("insured_region", _("应为6位行政区划代码。"))
-    if c["visit_type"] not in VISIT_TYPES:
+    if not isinstance(c["visit_type"], str) or c["visit_type"] not in VISIT_TYPES:
         errors.add("visit_type", _("应为 inpatient、outpatient、chronic 或 pharmacy。"))
     if c["visit_type"] == VisitType.CHRONIC:
         if not c["disease_code"]:
