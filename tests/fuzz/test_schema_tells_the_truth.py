@@ -36,6 +36,14 @@ def test_a_body_or_query_parameters_mean_400(schema):
         assert ("400" in operation["responses"]) == (takes_input or method == "post"), (method, path)
 
 
+def test_a_body_means_415(schema):
+    for path, method, operation in operations(schema):
+        assert ("415" in operation["responses"]) == ("requestBody" in operation), (method, path)
+    # the fuzz run sent POST /api/v1/tickets/{number}/reopen/ a body without a readable media type: 415
+    reopen = schema["paths"]["/api/v1/tickets/{number}/reopen/"]["post"]
+    assert error_body(reopen, "415") == ERROR_REF
+
+
 def test_an_object_in_the_path_or_a_page_means_404_and_an_action_on_it_409(schema):
     responses = {(m, p): o["responses"] for p, m, o in operations(schema)}
     for key in [("get", "/api/v1/settlements/{number}/"), ("get", "/api/v1/settlements/"),
@@ -64,3 +72,4 @@ def test_months_are_documented_as_yyyy_mm_strings(schema):
         documented = components[component]["properties"][field]
         assert documented["type"] == "string" and "format" not in documented, (component, documented)
         assert documented["pattern"] == r"^\d{4}-\d{2}$"
+

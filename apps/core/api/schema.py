@@ -7,7 +7,8 @@ operation, the error status codes it can really answer, all with one ``Error`` b
 - ``401`` no or bad credentials, ``403`` not allowed, ``429`` throttled — every operation;
 - ``404`` when it names an object in the path (missing *or outside the caller's scope*), or is a list whose
   page or cursor can point nowhere;
-- ``409`` when it is an action (POST) on an existing object: a state transition not allowed now.
+- ``409`` when it is an action (POST) on an existing object: a state transition not allowed now;
+- ``415`` when it takes a body: a body of a media type the API does not read (DRF's answer).
 
 A view's own ``@extend_schema(responses=...)`` entry for one of these codes is kept as it is."""
 
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
     "403": "无权办理",
     "404": "不存在或不在本机构管辖范围内",
     "409": "当前状态不允许此操作，或同一编号已有内容不同的记录",
+    "415": "不支持的请求媒体类型（请以 application/json 提交）",
     "429": "请求过于频繁",
 }
 
@@ -52,6 +54,8 @@ def _codes_for(method: str, operation: dict) -> list[str]:
         codes.append("404")
     if method == "post" and path_params:
         codes.append("409")
+    if "requestBody" in operation:
+        codes.append("415")
     return sorted(codes)
 
 
