@@ -73,3 +73,15 @@ def test_months_are_documented_as_yyyy_mm_strings(schema):
         assert documented["type"] == "string" and "format" not in documented, (component, documented)
         assert documented["pattern"] == r"^\d{4}-\d{2}$"
 
+
+def test_a_registration_event_without_an_organisation_is_documented_as_null(schema, api_for):
+    # a registration submitted on the public form: its event has no organisation, and the API shows null
+    from apps.registration.services import submit_registration
+    from tests.registration.factories import registration_data
+
+    registration = submit_registration(actor=None, organisation=None, channel="web",
+                                       data=registration_data(insured_region="320508"))
+    shown = api_for("320508").get(f"/api/v1/registrations/{registration.reference}/").json()
+    assert shown["events"][0]["organisation"] is None
+    documented = schema["components"]["schemas"]["RegistrationEvent"]["properties"]["organisation"]
+    assert documented["type"] == "string" and documented["nullable"] is True

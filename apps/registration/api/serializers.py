@@ -36,7 +36,8 @@ class RegistrationEventSerializer(serializers.ModelSerializer):
     # plain strings: one enum (``status``) is enough in the schema
     from_status = serializers.CharField(help_text="原状态（提交时为空）")
     to_status = serializers.CharField(help_text="新状态")
-    organisation = serializers.CharField(source="organisation.code", default=None)
+    organisation = serializers.CharField(source="organisation.code", default=None, allow_null=True,
+                                         help_text="办理机构代码；参保人网上自助提交时为空")
 
     class Meta:
         model = RegistrationEvent
