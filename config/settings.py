@@ -199,6 +199,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # every operation documents its error answers (400/401/403/404/409/429, one "Error" body): API.md conventions
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.document_errors",
+    ],
     # Several areas have a "status" or "category" field with their own choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "RegistrationStatusEnum": "apps.registration.models.Status",

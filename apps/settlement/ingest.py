@@ -254,7 +254,7 @@ def parse_settlement(data, messages: Messages | None = None) -> tuple[dict, dict
             errors.add("id_number", problem)
     if c["insured_region"] and not REGION_CODE.fullmatch(c["insured_region"]):
         errors.add("insured_region", _("应为6位行政区划代码。"))
-    if c["visit_type"] not in VISIT_TYPES:
+    if not isinstance(c["visit_type"], str) or c["visit_type"] not in VISIT_TYPES:
         errors.add("visit_type", _("应为 inpatient、outpatient、chronic 或 pharmacy。"))
     if c["visit_type"] == VisitType.CHRONIC:
         if not c["disease_code"]:
