@@ -21,10 +21,8 @@ THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"
 
 
 def public_rate() -> tuple[int, int]:
-    """(requests, seconds) from ``YIDI_PUBLIC_FORM_RATE`` or DRF's ``public_form`` rate, e.g. ``20/hour``."""
-    rate = getattr(settings, "YIDI_PUBLIC_FORM_RATE", None) or \
-        settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("public_form", "20/hour")
-    count, period = rate.split("/")
+    """(requests, seconds) from ``YIDI_PUBLIC_FORM_RATE`` (env ``THROTTLE_PUBLIC_FORM``), e.g. ``20/hour``."""
+    count, period = settings.YIDI_PUBLIC_FORM_RATE.split("/")
     return int(count), PERIODS[period.strip()[0]]
 
 
