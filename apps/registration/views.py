@@ -14,7 +14,7 @@ from apps.core.errors import DomainError
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
-from .models import Channel, LONG_TERM_CATEGORIES, Registration, Status
+from .models import Channel, Registration, Status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"
@@ -86,7 +86,7 @@ def registration_done(request):
         return redirect("registration-form")
     return render(request, "registration/done.html", {
         "registration": registration, "approved": registration.status == Status.APPROVED,
-        "long_term": registration.category in LONG_TERM_CATEGORIES,
+        "long_term": registration.is_long_term,
     })
 
 
