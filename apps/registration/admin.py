@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -15,11 +16,11 @@ from apps.core import idnumbers
 from apps.core.admin import CappedCountPaginator, ScopedAdminMixin
 from apps.core.errors import DomainError
 from apps.regions.models import Level, Region, subtree_q
-from apps.regions.scope import covers_region, org_of
+from apps.regions.scope import org_of
 
-from . import services
+from . import access, services
 from .forms import PersonDetailsForm, RegistrationForm
-from .models import Channel, InsuredPerson, Registration, RegistrationEvent, Status
+from .models import Channel, InsuredPerson, Registration, RegistrationEvent
 from .resources import IMPORT_COLUMNS, RegistrationExportResource, RegistrationImportResource
 from .selectors import documents_overdue_q, in_subtree
 
@@ -274,7 +275,13 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
         obj = self._object_or_404(request, object_id)
         label = {"reject": "驳回", "cancel": "撤销"}[verb]
         error = ""
-        if request.method == "POST":
+        if request.method != "POST":
+            try:  # the form only for an action that is allowed now; else why not, on the record's page
+                access.check_registration_action(obj, org_of(request.user), request.user, verb)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return redirect(self._change_url(obj))
+        else:
             service = services.reject_registration if verb == "reject" else services.cancel_registration
             try:
                 service(actor=request.user, organisation=org_of(request.user), reference=obj.reference,
@@ -284,8 +291,10 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
             else:
                 self.message_user(request, f"备案 {obj.reference} 已{label}。", messages.SUCCESS)
                 return redirect(self._change_url(obj))
+        in_lock = verb == "cancel" and access.in_lock(obj, timezone.localdate())
         return self._reason_page(request, title=f"{label}备案 {obj.reference}", verb=label, registrations=[obj],
-                                 error=error, single=True, back=self._change_url(obj))
+                                 error=error, single=True, back=self._change_url(obj),
+                                 lock_until=access.lock_end(obj) if in_lock else None)
 
     def add_view(self, request, form_url="", extra_context=None):
         """窗口办理: the public form's fields, submitted through the service as a counter registration."""
@@ -318,13 +327,10 @@ class RegistrationAdmin(ExactSearchMixin, ScopedAdminMixin, ImportExportMixin, a
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         org = org_of(request.user)
-        insured_side = obj is not None and is_reviewer(request) and (
-            org is None or covers_region(org, obj.insured_region_id))
         extra_context = {
             **(extra_context or {}),
-            "can_approve": insured_side and obj.status == Status.SUBMITTED,
-            "can_cancel": insured_side and obj.status == Status.APPROVED,
-            "destination_only": obj is not None and not insured_side,
+            "registration_actions": access.allowed_registration_actions(obj, org, request.user) if obj else [],
+            "destination_only": obj is not None and not access.is_insured_side(obj, org, request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -351,10 +357,9 @@ class InsuredPersonAdmin(ExactSearchMixin, ScopedAdminMixin, admin.ModelAdmin):
         return obj.masked_id
 
     def _may_change_details(self, request, obj) -> bool:
-        """Whether to offer the change: a bureau holding the person (the service decides again)."""
-        org = org_of(request.user)
-        return obj is not None and is_reviewer(request) and (
-            org is None or covers_region(org, obj.insured_region_id))
+        """Whether to offer the change: the rule's own answer (the service asks it again on the locked row)."""
+        return obj is not None and "change_details" in access.allowed_person_actions(
+            obj, org_of(request.user), request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view

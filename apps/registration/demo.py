@@ -5,7 +5,7 @@ from apps.core import idnumbers
 from apps.regions.models import Level, Organisation, Region
 
 from . import services
-from .models import Channel, Registration
+from .models import Category, Channel, InsuranceType, Registration, Status
 
 # The county each demo province's insured people live in (the demo accounts' own counties where there are).
 INSURED_COUNTY = {"320000": "320508", "310000": "310115", "330000": "330106", "440000": "440106",
@@ -45,7 +45,7 @@ def seed(ctx) -> None:
         return {
             "id_number": idnumbers.make_id_number(county, born, 100 + seq, male=rng.random() < 0.5),
             "name": rng.choice(SURNAMES) + rng.choice(GIVEN), "phone": f"139{rng.randint(0, 99999999):08d}",
-            "insurance_type": rng.choice(["employee", "resident"]), "insured_region": county,
+            "insurance_type": rng.choice(InsuranceType.values), "insured_region": county,
         }
 
     def submit(bureau, county, category, destination, *, on=None, **extra):
@@ -58,7 +58,7 @@ def seed(ctx) -> None:
         return registration
 
     def approve(bureau, registration):
-        if registration.status == "submitted":
+        if registration.status == Status.SUBMITTED:
             services.approve_registration(actor=None, organisation=bureau, reference=registration.reference)
 
     provinces = ctx.provinces
@@ -71,27 +71,29 @@ def seed(ctx) -> None:
         away = provinces[(i + 1) % len(provinces)]
         away2 = provinces[(i + 2) % len(provinces)]
 
-        approve(bureau, submit(bureau, county_code, "long_term_resident", away))                 # approved
-        submit(bureau, county_code, "retiree_relocated", away2)                                  # submitted
-        owed = submit(bureau, county_code, "stationed_worker", away2, on=today - dt.timedelta(days=60),
-                      documents_owed="居住证明（容缺后补）")                                      # documents overdue
+        approve(bureau, submit(bureau, county_code, Category.LONG_TERM_RESIDENT, away))              # approved
+        submit(bureau, county_code, Category.RETIREE_RELOCATED, away2)                               # submitted
+        owed = submit(bureau, county_code, Category.STATIONED_WORKER, away2, on=today - dt.timedelta(days=60),
+                      documents_owed="居住证明（容缺后补）")                                     # documents overdue
         approve(bureau, owed)
-        approve(bureau, submit(bureau, county_code, "referral", away, documents_provided=True))  # approved
-        approve(bureau, submit(bureau, county_code, "emergency", away, start_date=today - dt.timedelta(days=3),
-                               retroactive_reason="急诊入院后补办备案"))                            # retroactive
-        rejected = submit(bureau, county_code, "temporary_other", away2)
-        if rejected.status == "submitted":
+        approve(bureau, submit(bureau, county_code, Category.REFERRAL, away, documents_provided=True))  # approved
+        approve(bureau, submit(bureau, county_code, Category.EMERGENCY, away,
+                               start_date=today - dt.timedelta(days=3),
+                               retroactive_reason="急诊入院后补办备案"))                           # retroactive
+        rejected = submit(bureau, county_code, Category.TEMPORARY_OTHER, away2)
+        if rejected.status == Status.SUBMITTED:
             services.reject_registration(actor=None, organisation=bureau, reference=rejected.reference,
-                                         reason="就医地信息与转诊材料不一致，请核实后重新申请。")   # rejected
-        cancelled = submit(bureau, county_code, "long_term_resident", away2, on=today - dt.timedelta(days=240))
+                                         reason="就医地信息与转诊材料不一致，请核实后重新申请。")  # rejected
+        cancelled = submit(bureau, county_code, Category.LONG_TERM_RESIDENT, away2,
+                           on=today - dt.timedelta(days=240))
         approve(bureau, cancelled)
         services.cancel_registration(actor=None, organisation=bureau, reference=cancelled.reference,
-                                     reason="参保人员已返回参保地居住。", today=today)             # cancelled
-        approve(bureau, submit(bureau, county_code, "temporary_other", away,
-                               on=today - dt.timedelta(days=300)))                               # to expire
+                                     reason="参保人员已返回参保地居住。", today=today)            # cancelled
+        approve(bureau, submit(bureau, county_code, Category.TEMPORARY_OTHER, away,
+                               on=today - dt.timedelta(days=300)))                              # to expire
         in_province = _other_city(county)
         if in_province:
-            submit(bureau, county_code, "referral", in_province)                                 # in-province
+            submit(bureau, county_code, Category.REFERRAL, in_province)                              # in-province
 
     expired = services.expire_registrations(today)
     services.ban_overdue_commitments(today)

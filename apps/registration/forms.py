@@ -6,10 +6,14 @@ from django import forms
 from django.utils import timezone
 
 from apps.core.errors import DomainError
-
 from apps.regions.models import Level, Region
 
-from .models import Category, InsuranceType
+from .models import Category, InsuranceType, InsuredPerson, Registration
+from .validation import REASON_MAX_LENGTH
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
 
 _CODE = re.compile(r"([0-9]{6})")
 
@@ -50,10 +54,11 @@ class DomainErrorFormMixin:
 
 
 class RegistrationForm(DomainErrorFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=64)
-    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
+    name = forms.CharField(label="姓名", max_length=_max_length(InsuredPerson, "name"))
+    id_number = forms.CharField(label="身份证号码", max_length=_max_length(InsuredPerson, "id_number"),
+                                min_length=_max_length(InsuredPerson, "id_number"),
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
-    phone = forms.CharField(label="手机号码", max_length=11,
+    phone = forms.CharField(label="手机号码", max_length=_max_length(InsuredPerson, "phone"),
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}))
     insurance_type = forms.ChoiceField(label="险种", choices=InsuranceType.choices)
     insured_region = forms.CharField(
@@ -67,13 +72,15 @@ class RegistrationForm(DomainErrorFormMixin, forms.Form):
                                  help_text="早于今天的为补办备案，须填写补办原因。")
     end_date = forms.DateField(label="结束日期（可不填）", required=False, widget=DateInput(),
                                help_text="不填：长期居住类长期有效；临时外出就医类有效期6个月。")
-    retroactive_reason = forms.CharField(label="补办原因", required=False, max_length=255,
+    retroactive_reason = forms.CharField(label="补办原因", required=False,
+                                         max_length=_max_length(Registration, "retroactive_reason"),
                                          help_text="已入院或已就医后补办备案时填写。")
     documents_provided = forms.BooleanField(label="我已向参保地经办机构提交证明材料", required=False)
     commitment_signed = forms.BooleanField(
         label="我签署个人承诺书：承诺以上信息真实有效，不再另交证明材料（承诺制）；需补交的材料按期补交。",
         required=False)
-    documents_owed = forms.CharField(label="待补交的材料（容缺后补，可不填）", required=False, max_length=255)
+    documents_owed = forms.CharField(label="待补交的材料（容缺后补，可不填）", required=False,
+                                     max_length=_max_length(Registration, "documents_owed"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +93,6 @@ class RegistrationForm(DomainErrorFormMixin, forms.Form):
         return region_code(self.cleaned_data["destination_region"], self.destination_candidates)
 
 
-
 class NoEchoTextInput(forms.TextInput):
     """A text box that never writes the submitted value back into the page (for the full ID number)."""
 
@@ -95,8 +101,8 @@ class NoEchoTextInput(forms.TextInput):
 
 
 class StatusLookupForm(forms.Form):
-    reference = forms.CharField(label="备案编号", max_length=20)
-    id_number = forms.CharField(label="身份证号码", max_length=18,
+    reference = forms.CharField(label="备案编号", max_length=_max_length(Registration, "reference"))
+    id_number = forms.CharField(label="身份证号码", max_length=_max_length(InsuredPerson, "id_number"),
                                 widget=NoEchoTextInput(attrs={"autocomplete": "off"}))
 
 
@@ -104,13 +110,14 @@ class PersonDetailsForm(DomainErrorFormMixin, forms.Form):
     """参保关系变更 / 信息变更 by the bureau holding the person (admin); the rules are
     ``services.change_person_details``'s."""
 
-    name = forms.CharField(label="姓名", max_length=64)
-    phone = forms.CharField(label="手机号码", max_length=11)
+    name = forms.CharField(label="姓名", max_length=_max_length(InsuredPerson, "name"))
+    phone = forms.CharField(label="手机号码", max_length=_max_length(InsuredPerson, "phone"))
     insurance_type = forms.ChoiceField(label="险种", choices=InsuranceType.choices)
     insured_region = forms.CharField(
         label="参保地", help_text="县（区）或参保统筹区的名称或6位行政区划代码；参保统筹区随之变更。",
         widget=forms.TextInput(attrs={"list": "insured-regions", "autocomplete": "off"}))
-    reason = forms.CharField(label="变更原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    reason = forms.CharField(label="变更原因", max_length=REASON_MAX_LENGTH,
+                             widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
                              help_text="如：参保关系转移接续、本人申请更换手机号码（附证明材料编号）。记入审计日志。")
 
     def __init__(self, *args, **kwargs):

@@ -79,6 +79,10 @@ class Status(models.TextChoices):
     EXPIRED = "expired", "已到期"
 
 
+# A person may hold only one registration in these statuses per destination and period (the overlap rule).
+ACTIVE_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+
+
 class Registration(models.Model):
     SCOPE_REGION_FIELDS = ("insured_region", "destination_region")
 

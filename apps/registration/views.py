@@ -15,17 +15,15 @@ from apps.core.net import client_ip
 
 from . import selectors, services
 from .forms import RegistrationForm, StatusLookupForm
-from .models import LONG_TERM_CATEGORIES, Channel, Registration, Status
+from .models import Channel, Registration, Status
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 THROTTLED_MESSAGE = "您的操作过于频繁，请稍后再试。"
 
 
 def public_rate() -> tuple[int, int]:
-    """(requests, seconds) from ``YIDI_PUBLIC_FORM_RATE`` or DRF's ``public_form`` rate, e.g. ``20/hour``."""
-    rate = getattr(settings, "YIDI_PUBLIC_FORM_RATE", None) or \
-        settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("public_form", "20/hour")
-    count, period = rate.split("/")
+    """(requests, seconds) from ``YIDI_PUBLIC_FORM_RATE`` (env ``THROTTLE_PUBLIC_FORM``), e.g. ``20/hour``."""
+    count, period = settings.YIDI_PUBLIC_FORM_RATE.split("/")
     return int(count), PERIODS[period.strip()[0]]
 
 
@@ -83,7 +81,7 @@ def registration_done(request):
         return redirect("registration-form")
     return render(request, "registration/done.html", {
         "registration": registration, "approved": registration.status == Status.APPROVED,
-        "long_term": registration.category in LONG_TERM_CATEGORIES,
+        "long_term": registration.is_long_term,
     })
 
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.core.api.mixins import ScopedQuerysetMixin
 from apps.core.api.pagination import CursorPagination
-from apps.registration import services
+from apps.registration import access, services
 from apps.registration.models import Channel, Registration
 
 from .filters import RegistrationFilter
@@ -39,7 +39,7 @@ class RegistrationViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.L
 
     def get_object(self):
         # a reference that cannot exist (a NUL byte, a control character, too long) is simply not found
-        if not services.REFERENCE_SHAPE.fullmatch(str(self.kwargs.get("reference", "")).strip().upper()):
+        if access.normalised_reference(self.kwargs.get("reference")) is None:
             raise exceptions.NotFound()
         return super().get_object()
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         try:
             day = dt.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
-            raise CommandError("--today 日期格式应为 YYYY-MM-DD。")
+            raise CommandError("--today 日期格式应为 YYYY-MM-DD。") from None
         expired = services.expire_registrations(day)
         banned = services.ban_overdue_commitments(day)
         self.stdout.write(f"{day}：{expired} 条备案到期；{banned} 名人员因逾期未补交材料限制承诺制备案。")
