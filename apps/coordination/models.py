@@ -117,12 +117,16 @@ class Ticket(models.Model):
         return self.is_active and self.due_at is not None and self.due_at < (now or timezone.now())
 
 
+# The time limit a category may be given, in working days.
+TIME_LIMIT_MIN, TIME_LIMIT_MAX = 1, 60
+
+
 class CategorySetting(models.Model):
     """Time limit and auto-escalation per category (DOMAIN.md convention: configurable)."""
 
     category = models.CharField("类别", max_length=20, choices=Category.choices, primary_key=True)
     time_limit_days = models.PositiveSmallIntegerField(
-        "办理时限（工作日）", validators=[MinValueValidator(1), MaxValueValidator(60)],
+        "办理时限（工作日）", validators=[MinValueValidator(TIME_LIMIT_MIN), MaxValueValidator(TIME_LIMIT_MAX)],
         help_text="工单到达承办机构后，在第 N 个工作日结束前办结（按法定节假日和调休计算）。",
     )
     auto_escalate = models.BooleanField("超时自动上报", default=True,

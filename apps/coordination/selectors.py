@@ -1,10 +1,19 @@
-"""Reads of tickets: what an organisation sees, its inbox views, one ticket's timeline, start-page counts."""
+"""Reads of tickets: an organisation's inbox views, one ticket's timeline, start-page counts.
+
+Which tickets an organisation sees at all is the scope mechanism's (``scoped(qs, organisation)`` with
+``Ticket.extra_scope_q``); the inbox views narrow a scoped list."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.regions.scope import scoped
-
 from .models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from apps.regions.models import Organisation
 
 # Inbox views of the signed-in organisation (admin tabs, API ``box=``).
 BOXES = {
@@ -15,28 +24,24 @@ BOXES = {
 }
 
 
-def visible_tickets(org) -> QuerySet:
-    """Every ticket ``org`` may see (raised, holds, has held, or in its region subtree)."""
-    return scoped(Ticket.objects.select_related("holder", "raised_by"), org)
-
-
-def in_box(qs: QuerySet, org, box: str, now=None) -> QuerySet:
-    """``qs`` narrowed to one inbox view of ``org``; an unknown box leaves it as is."""
+def in_box(qs: QuerySet[Ticket], organisation: Organisation | None, box: str,
+           now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """``qs`` narrowed to one inbox view of ``organisation``; an unknown box leaves it as is."""
     now = now or timezone.now()
-    if org is None:
+    if organisation is None:
         return qs.none()
     if box == "held":
-        return qs.filter(holder_id=org.pk, status__in=ACTIVE_STATUSES)
+        return qs.filter(holder_id=organisation.pk, status__in=ACTIVE_STATUSES)
     if box == "raised":
-        return qs.filter(raised_by_id=org.pk).exclude(status=Status.CLOSED)
+        return qs.filter(raised_by_id=organisation.pk).exclude(status=Status.CLOSED)
     if box == "overdue":
-        return qs.filter(holder_id=org.pk, status__in=ACTIVE_STATUSES, due_at__lt=now)
+        return qs.filter(holder_id=organisation.pk, status__in=ACTIVE_STATUSES, due_at__lt=now)
     if box == "overdue_scope":
         return qs.filter(status__in=ACTIVE_STATUSES, due_at__lt=now)
     return qs
 
 
-def timeline(ticket: Ticket) -> QuerySet:
+def timeline(ticket: Ticket) -> QuerySet[TicketEvent]:
     """The ticket's events, oldest first, with everyone they name."""
     return (TicketEvent.objects.filter(ticket_id=ticket.pk)
             .select_related("actor", "organisation", "from_holder", "to_holder").order_by("at", "id"))
@@ -55,9 +60,9 @@ def show_count(value: int) -> str:
     return f"{COUNT_CAP}+" if value > COUNT_CAP else str(value)
 
 
-def inbox_counts(org, now=None) -> dict:
-    """Start-page counts for ``org``: held open, held overdue, raised and not yet closed (index-backed, each
-    capped at ``COUNT_CAP + 1``)."""
+def inbox_counts(organisation: Organisation | None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Start-page counts for ``organisation``: held open, held overdue, raised and not yet closed (index-backed,
+    each capped at ``COUNT_CAP + 1``)."""
     now = now or timezone.now()
     base = Ticket.objects.all()
-    return {box: capped_count(in_box(base, org, box, now)) for box in ("held", "overdue", "raised")}
+    return {box: capped_count(in_box(base, organisation, box, now)) for box in ("held", "overdue", "raised")}

@@ -14,25 +14,37 @@ and read again after the lock, and a refused action changes nothing.
 
 Bounds on what people write (refused, never cut): title ≤ 200 characters on one line, description ≤ 5,000 and
 notes ≤ 2,000 (several lines allowed); no control characters, NUL or lone surrogates anywhere.
-"""
-import uuid
 
+A ticket may name a settlement and/or a registration the raising organisation can see (``scoped``); one it cannot
+see is refused exactly like one that does not exist. The time limits per category are changed by national staff
+only (``update_category_setting``), audited with the old and new values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, Callable
+
+from django.apps import apps as django_apps
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Model, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _, pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.core import audit
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.inputs import text_error
 from apps.regions.models import Organisation
-from apps.regions.scope import covers_region
+from apps.regions.scope import covers_region, scoped
 
 from .models import (
     ACTIVE_STATUSES,
     ALLOWED_ATTACHMENT_TYPES,
     DEFAULT_TIME_LIMITS,
     MAX_ATTACHMENT_BYTES,
+    TIME_LIMIT_MAX,
+    TIME_LIMIT_MIN,
     Category,
     CategorySetting,
     EventKind,
@@ -43,6 +55,16 @@ from .models import (
     TicketHolding,
 )
 from .workdays import add_working_days
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.utils.functional import _StrPromise
+
+    from apps.accounts.models import User
+    from apps.registration.models import Registration
+    from apps.settlement.models import Settlement
+
+    Rules = dict[str, tuple[int, bool]]
 
 ACTIONS = ("comment", "escalate", "transfer", "resolve", "reopen", "close")
 # Business bounds on what people write (characters): refused with a message, never cut silently.
@@ -82,104 +104,146 @@ def category_rules(category: str) -> tuple[int, bool]:
     return DEFAULT_TIME_LIMITS.get(category, 5), True
 
 
-def all_category_rules() -> dict[str, tuple[int, bool]]:
+def all_category_rules() -> Rules:
     """``category_rules`` for every category in one query (for batch runs)."""
     rows = dict((c, (d, a)) for c, d, a in
                 CategorySetting.objects.values_list("category", "time_limit_days", "auto_escalate"))
     return {c: rows.get(c, (DEFAULT_TIME_LIMITS.get(c, 5), True)) for c in Category.values}
 
 
-def due_time(category: str, start, rules: dict | None = None) -> "timezone.datetime":
+def due_time(category: str, start: dt.datetime, rules: Rules | None = None) -> dt.datetime:
     """When a ticket of ``category`` that reached its holder at ``start`` is due."""
     days = (rules[category] if rules else category_rules(category))[0]
     return add_working_days(start, days)
 
 
-def parent_holder(org: Organisation) -> Organisation | None:
-    """The organisation one tier above ``org`` (a facility's county bureau); None at national."""
-    if org.parent_id:
-        return org.parent
-    if org.is_facility:
-        return Organisation.objects.filter(code=org.region_id).first()
+def parent_holder(organisation: Organisation) -> Organisation | None:
+    """The organisation one tier above ``organisation`` (a facility's county bureau); None at national."""
+    if organisation.parent_id:
+        return organisation.parent
+    if organisation.is_facility:
+        return Organisation.objects.filter(code=organisation.region_id).first()
     return None
+
+
+def may_change_category_settings(actor: User | None, organisation: Organisation | None) -> bool:
+    """Whether the time limits per category may be changed: by national staff (and a superuser)."""
+    return (organisation is not None and organisation.is_national) or bool(getattr(actor, "is_superuser", False))
+
+
+@transaction.atomic
+def update_category_setting(*, actor: User | None, organisation: Organisation | None, category: str,
+                            time_limit_days: int, auto_escalate: bool) -> CategorySetting:
+    """Set ``category``'s time limit (1–60 working days) and whether its overdue tickets escalate on their own.
+
+    National staff only (``may_change_category_settings``). Tickets already running keep their due time; the new
+    limit applies from the next time a ticket lands with a holder. Audited with the old and new values; saving the
+    values it already has writes nothing."""
+    if not may_change_category_settings(actor, organisation):
+        raise NotAllowed(_("只有国家医疗保障局可以修改工单类别设置。"))
+    if category not in Category.values:
+        raise ValidationFailed(_("工单类别无效。"), field="category")
+    if isinstance(time_limit_days, bool) or not isinstance(time_limit_days, int) \
+            or not TIME_LIMIT_MIN <= time_limit_days <= TIME_LIMIT_MAX:
+        raise ValidationFailed(_("办理时限应为 %(min)s 至 %(max)s 个工作日。")
+                               % {"min": TIME_LIMIT_MIN, "max": TIME_LIMIT_MAX}, field="time_limit_days")
+    if not isinstance(auto_escalate, bool):
+        raise ValidationFailed(_("超时自动上报应为是或否。"), field="auto_escalate")
+    setting = CategorySetting.objects.select_for_update().filter(category=category).first()
+    if setting is None:  # never saved: the defaults were in force
+        days, auto = DEFAULT_TIME_LIMITS.get(category, 5), True
+        setting = CategorySetting(category=category, time_limit_days=days, auto_escalate=auto)
+    old = {"time_limit_days": setting.time_limit_days, "auto_escalate": setting.auto_escalate}
+    new = {"time_limit_days": time_limit_days, "auto_escalate": auto_escalate}
+    changes = {k: {"old": old[k], "new": new[k]} for k in new if old[k] != new[k]}
+    if not changes and not setting._state.adding:
+        return setting
+    setting.time_limit_days, setting.auto_escalate = time_limit_days, auto_escalate
+    setting.save()
+    audit.record(actor=actor, organisation=organisation, action="coordination.category_setting", obj=setting,
+                 summary=f"{setting.get_category_display()}：{time_limit_days} 个工作日，"
+                         f"自动上报{'开' if auto_escalate else '关'}",
+                 time_limit_days=time_limit_days, auto_escalate=auto_escalate, changes=changes)
+    return setting
 
 
 # ---- the rules ----------------------------------------------------------------------------------------
 
-def _is_holder(ticket: Ticket, org) -> bool:
-    return org is not None and ticket.holder_id == org.pk
+def _is_holder(ticket: Ticket, organisation: Organisation | None) -> bool:
+    return organisation is not None and ticket.holder_id == organisation.pk
 
 
-def _is_raiser(ticket: Ticket, org) -> bool:
-    return org is not None and ticket.raised_by_id == org.pk
+def _is_raiser(ticket: Ticket, organisation: Organisation | None) -> bool:
+    return organisation is not None and ticket.raised_by_id == organisation.pk
 
 
-def _has_held(ticket: Ticket, org) -> bool:
-    """Whether ``org`` holds or has held ``ticket`` (asked once per ticket object and organisation)."""
-    if org is None:
+def _has_held(ticket: Ticket, organisation: Organisation | None) -> bool:
+    """Whether ``organisation`` holds or has held ``ticket`` (asked once per ticket object and organisation)."""
+    if organisation is None:
         return False
     memo = ticket.__dict__.setdefault("_held_by", {})
-    if org.pk not in memo:
-        memo[org.pk] = TicketHolding.objects.filter(ticket_id=ticket.pk, organisation_id=org.pk).exists()
-    return memo[org.pk]
+    if organisation.pk not in memo:
+        memo[organisation.pk] = TicketHolding.objects.filter(ticket_id=ticket.pk,
+                                                             organisation_id=organisation.pk).exists()
+    return memo[organisation.pk]
 
 
-def can_see(ticket: Ticket, org) -> bool:
+def can_see(ticket: Ticket, organisation: Organisation | None) -> bool:
     """The scope rule for one ticket (``Ticket.extra_scope_q`` plus the region subtree)."""
-    if org is None:
+    if organisation is None:
         return False
-    if org.is_national or _is_raiser(ticket, org) or _is_holder(ticket, org):
+    if organisation.is_national or _is_raiser(ticket, organisation) or _is_holder(ticket, organisation):
         return True
-    if covers_region(org, ticket.raiser_region_id) or covers_region(org, ticket.holder_region_id):
+    if covers_region(organisation, ticket.raiser_region_id) or covers_region(organisation, ticket.holder_region_id):
         return True
-    return _has_held(ticket, org)
+    return _has_held(ticket, organisation)
 
 
-def check_action(ticket: Ticket, org, action: str) -> None:
-    """Raise NotAllowed (never for this organisation) or Conflict (not in this status) unless ``org`` may
-    take ``action`` on ``ticket`` now."""
-    label = ACTION_LABELS[action]
-    if action == "comment":
-        if not (_is_holder(ticket, org) or _is_raiser(ticket, org) or can_see(ticket, org)):
-            raise NotAllowed(_("本机构无权查看或回复该工单。"))
-        if ticket.status == Status.CLOSED:
-            raise Conflict(_("工单已关闭，不能再回复。"))
-        return
-    if action in ("escalate", "transfer", "resolve"):
-        if not _is_holder(ticket, org):
-            if _has_held(ticket, org):
-                # it was ours and has moved on (often a moment ago: a colleague or a partner system acted
-                # first) — a state the caller can look up again, not a right it never had
-                raise Conflict(_("工单已转由%(holder)s承办，本机构不能再%(action)s该工单，请刷新后查看。")
-                               % {"holder": ticket.holder.name, "action": label})
-            raise NotAllowed(_("只有当前承办机构可以%(action)s该工单。") % {"action": label})
-        if ticket.status not in ACTIVE_STATUSES:
-            raise Conflict(_("工单状态为“%(status)s”，不能%(action)s。")
-                           % {"status": _status_label(ticket), "action": label})
-        if action == "escalate" and parent_holder(ticket.holder) is None:
-            raise Conflict(_("工单已在国家级承办，无法再向上报。"))
-        return
-    if action == "reopen":
-        if not _is_raiser(ticket, org):
-            raise NotAllowed(_("只有发起机构可以重开该工单。"))
-        if ticket.status != Status.RESOLVED:
-            raise Conflict(_("只有已解决的工单可以重开，当前状态为“%(status)s”。") % {"status": _status_label(ticket)})
-        return
-    if action == "close":
-        if not _is_raiser(ticket, org):
-            raise NotAllowed(_("只有发起机构可以关闭该工单。"))
-        if ticket.status == Status.CLOSED:
-            raise Conflict(_("工单已关闭。"))
-        return
-    raise ValueError(action)
+NOT_CLOSED = (Status.OPEN, Status.IN_PROGRESS, Status.RESOLVED, Status.REOPENED)
+ONLY_HOLDER = gettext_lazy("只有当前承办机构可以%(action)s该工单。")
+WRONG_STATUS = gettext_lazy("工单状态为“%(status)s”，不能%(action)s。")
+# Who may take each action and when (the table of docs/rules.md "Who may do what"):
+# action → (the role that may, the statuses it may be taken in, refusal for anyone else (403), refusal in
+# another status (409)). Messages may name the action and the status.
+ACTION_RULES: dict[str, tuple[str, tuple[str, ...], _StrPromise, _StrPromise]] = {
+    "comment": ("viewer", NOT_CLOSED, gettext_lazy("本机构无权查看或回复该工单。"),
+                gettext_lazy("工单已关闭，不能再回复。")),
+    "escalate": ("holder", ACTIVE_STATUSES, ONLY_HOLDER, WRONG_STATUS),
+    "transfer": ("holder", ACTIVE_STATUSES, ONLY_HOLDER, WRONG_STATUS),
+    "resolve": ("holder", ACTIVE_STATUSES, ONLY_HOLDER, WRONG_STATUS),
+    "reopen": ("raiser", (Status.RESOLVED,), gettext_lazy("只有发起机构可以重开该工单。"),
+               gettext_lazy("只有已解决的工单可以重开，当前状态为“%(status)s”。")),
+    "close": ("raiser", NOT_CLOSED, gettext_lazy("只有发起机构可以关闭该工单。"), gettext_lazy("工单已关闭。")),
+}
+ROLES: dict[str, Callable[[Ticket, Organisation | None], bool]] = {
+    "viewer": can_see, "holder": _is_holder, "raiser": _is_raiser,
+}
 
 
-def allowed_actions(ticket: Ticket, org) -> list[str]:
-    """The actions ``org`` may take on ``ticket`` now, in display order."""
+def check_action(ticket: Ticket, organisation: Organisation | None, action: str) -> None:
+    """Raise NotAllowed (never for this organisation) or Conflict (not in this status) unless ``organisation`` may
+    take ``action`` on ``ticket`` now (``ACTION_RULES``)."""
+    role, statuses, not_yours, not_now = ACTION_RULES[action]
+    words = {"action": ACTION_LABELS[action], "status": _status_label(ticket)}
+    if not ROLES[role](ticket, organisation):
+        if role == "holder" and _has_held(ticket, organisation):
+            # it was ours and has moved on (often a moment ago: a colleague or a partner system acted
+            # first) — a state the caller can look up again, not a right it never had
+            raise Conflict(_("工单已转由%(holder)s承办，本机构不能再%(action)s该工单，请刷新后查看。")
+                           % {"holder": ticket.holder.name, "action": words["action"]})
+        raise NotAllowed(not_yours % words)
+    if ticket.status not in statuses:
+        raise Conflict(not_now % words)
+    if action == "escalate" and parent_holder(ticket.holder) is None:
+        raise Conflict(_("工单已在国家级承办，无法再向上报。"))
+
+
+def allowed_actions(ticket: Ticket, organisation: Organisation | None) -> list[str]:
+    """The actions ``organisation`` may take on ``ticket`` now, in display order."""
     allowed = []
     for action in ACTIONS:
         try:
-            check_action(ticket, org, action)
+            check_action(ticket, organisation, action)
         except (NotAllowed, Conflict):
             continue
         allowed.append(action)
@@ -188,7 +252,7 @@ def allowed_actions(ticket: Ticket, org) -> list[str]:
 
 # ---- writing ------------------------------------------------------------------------------------------
 
-def _text(value, *, field: str, limit: int, too_long, multiline: bool) -> str:
+def _text(value: object, *, field: str, limit: int, too_long: str, multiline: bool) -> str:
     """``value`` stripped, or ValidationFailed on ``field``: not text, a control character (NUL included) or a
     lone surrogate (``apps.core.inputs.text_error``), or more than ``limit`` characters (``too_long`` names the
     limit). Whoever calls — API, admin, command — gets the same answer, before anything is written."""
@@ -205,12 +269,12 @@ def _text(value, *, field: str, limit: int, too_long, multiline: bool) -> str:
     return value
 
 
-def _note(note) -> str:
+def _note(note: object) -> str:
     return _text(note, field="note", limit=NOTE_MAX, multiline=True,
                  too_long=_("说明不能超过 %(max)s 个字符（现有 %(length)s 个）。"))
 
 
-def _need_note(note) -> str:
+def _need_note(note: object) -> str:
     note = _note(note)
     if not note:
         raise ValidationFailed(_("请填写说明。"), field="note")
@@ -227,21 +291,22 @@ def _locked(ticket: Ticket) -> Ticket:
     return locked
 
 
-def _land(ticket: Ticket, target: Organisation, now, rules=None) -> None:
+def _land(ticket: Ticket, target: Organisation, now: dt.datetime) -> None:
     """Hand ``ticket`` to ``target``: the due time restarts and ``target`` keeps seeing it from now on."""
     ticket.holder = target
     ticket.holder_region_id = target.region_id
     ticket.holder_tier = target.tier
     ticket.held_since = now
-    ticket.due_at = due_time(ticket.category, now, rules)
+    ticket.due_at = due_time(ticket.category, now)
     TicketHolding.objects.bulk_create(
         [TicketHolding(ticket=ticket, organisation=target, since=now,
                        outside_region=TicketHolding.is_outside_region(ticket, target))],
         ignore_conflicts=True)
 
 
-def _event(ticket, *, kind, actor, organisation, note="", from_holder=None, to_holder=None, from_status="",
-           due_at=None) -> TicketEvent:
+def _event(ticket: Ticket, *, kind: str, actor: User | None, organisation: Organisation | None, note: str = "",
+           from_holder: Organisation | None = None, to_holder: Organisation | None = None, from_status: str = "",
+           due_at: dt.datetime | None = None) -> TicketEvent:
     event = TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor if getattr(actor, "is_authenticated", False) else None,
         organisation=organisation, note=note, from_holder=from_holder, to_holder=to_holder,
@@ -253,25 +318,54 @@ def _event(ticket, *, kind, actor, organisation, note="", from_holder=None, to_h
     return event
 
 
-def _resolve_link(model_path, value, field, key):
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        return value
-    from django.apps import apps
+# A link the raiser cannot see is refused exactly like one that does not exist (existence is not revealed).
+LINK_REFUSALS = {
+    "settlement": gettext_lazy("结算不存在或不在本机构管辖范围内。"),
+    "registration": gettext_lazy("备案不存在或不在本机构管辖范围内。"),
+}
 
-    model = apps.get_model(model_path)
-    obj = model.objects.filter(**{key: value}).first()
-    if obj is None:
-        raise ValidationFailed(_("%(value)s 不存在。") % {"value": value}, field=field)
-    return obj
+
+def _resolve_link(model_path: str, value: Model | str | None, field: str, key: str, *,
+                  organisation: Organisation) -> Any:
+    """The settlement or registration a ticket names — the object, or its ``key`` (number, reference) — provided
+    ``organisation`` can see it (``scoped``); else ValidationFailed on ``field``. Empty: no link."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    model = django_apps.get_model(model_path)
+    visible = scoped(model._default_manager.all(), organisation)
+    if isinstance(value, model):
+        found = value if visible.filter(pk=value.pk).exists() else None
+    elif isinstance(value, str) and not text_error(value.strip()):
+        found = visible.filter(**{key: value.strip()}).first()
+    else:
+        found = None
+    if found is None:
+        raise ValidationFailed(LINK_REFUSALS[field], field=field)
+    return found
+
+
+def _resolve_settlement(value: Settlement | str | None, facility: str | None, *,
+                        organisation: Organisation) -> Settlement | None:
+    """A settlement object (checked to be visible) or a number, resolved within ``organisation``'s scope by the
+    settlement area (``settlement_by_number``: ValidationFailed on ``settlement`` / ``settlement_facility``)."""
+    if isinstance(value, str) and value.strip():
+        from apps.settlement.selectors import settlement_by_number
+
+        return settlement_by_number(organisation, value.strip(), facility, field="settlement")
+    return _resolve_link("settlement.Settlement", value, "settlement", "number", organisation=organisation)
 
 
 @transaction.atomic
-def raise_ticket(*, actor, organisation, category, title, description, settlement=None, registration=None,
-                 holder=None) -> Ticket:
+def raise_ticket(*, actor: User | None, organisation: Organisation | None, category: str, title: str,
+                 description: str, settlement: Settlement | str | None = None,
+                 registration: Registration | str | None = None, holder: Organisation | None = None,
+                 settlement_facility: str | None = None) -> Ticket:
     """Raise a ticket from ``organisation``; it lands one tier up (a facility's at its county bureau, national's
-    stays at national), or with ``holder`` when given (e.g. a cost review to the treatment region's bureau)."""
+    stays at national), or with ``holder`` when given (e.g. a cost review to the treatment region's bureau).
+
+    ``settlement`` / ``registration`` (the object, or its number / reference) must be visible to ``organisation``;
+    otherwise ValidationFailed on that field, the same answer as for one that does not exist. Settlement numbers
+    are unique per facility: ``settlement_facility`` names the facility when the number alone is ambiguous."""
     if organisation is None:
         raise NotAllowed(_("账户未关联机构，不能发起工单。"))
     if category not in Category.values:
@@ -284,20 +378,17 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
         raise ValidationFailed(_("请填写标题。"), field="title")
     if not description:
         raise ValidationFailed(_("请填写问题描述。"), field="description")
-    if isinstance(settlement, str) and settlement:  # a number: the settlement area resolves it, within scope
-        from apps.settlement.selectors import settlement_by_number
-
-        settlement = settlement_by_number(organisation, settlement, field="settlement")
-    settlement = settlement or None
-    registration = _resolve_link("registration.Registration", registration, "registration", "reference")
+    linked_settlement = _resolve_settlement(settlement, settlement_facility, organisation=organisation)
+    linked_registration = _resolve_link("registration.Registration", registration, "registration", "reference",
+                                        organisation=organisation)
     if holder is None:
         holder = parent_holder(organisation) or organisation
     now = timezone.now()
     ticket = Ticket(
         number=uuid.uuid4().hex[:20], category=category, title=title, description=description,
         raised_by=organisation, raiser_region_id=organisation.region_id, status=Status.OPEN,
-        settlement=settlement, registration=registration, created_by=actor if getattr(actor, "is_authenticated",
-                                                                                       False) else None,
+        settlement=linked_settlement, registration=linked_registration,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     ticket.holder, ticket.holder_region_id, ticket.holder_tier = holder, holder.region_id, holder.tier
     ticket.held_since, ticket.due_at = now, due_time(category, now)
@@ -312,7 +403,7 @@ def raise_ticket(*, actor, organisation, category, title, description, settlemen
 
 
 @transaction.atomic
-def comment_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+def comment_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket, note: str) -> Ticket:
     """Add a reply to the timeline; the holder's first reply takes the ticket in hand (in_progress)."""
     ticket = _locked(ticket)
     check_action(ticket, organisation, "comment")
@@ -329,10 +420,11 @@ MOVE_FIELDS = ["holder", "holder_region", "holder_tier", "held_since", "due_at",
                "escalated_for_due_at", "updated_at"]
 
 
-def _move(ticket, *, kind, actor, organisation, target, note, rules=None) -> Ticket:
+def _move(ticket: Ticket, *, kind: str, actor: User | None, organisation: Organisation | None,
+          target: Organisation, note: str) -> Ticket:
     before_status, before_holder = ticket.status, ticket.holder
     now = timezone.now()
-    _land(ticket, target, now, rules)
+    _land(ticket, target, now)
     ticket.status = Status.OPEN
     ticket.save(update_fields=MOVE_FIELDS)
     _event(ticket, kind=kind, actor=actor, organisation=organisation, note=note, from_holder=before_holder,
@@ -341,7 +433,7 @@ def _move(ticket, *, kind, actor, organisation, target, note, rules=None) -> Tic
 
 
 @transaction.atomic
-def escalate_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+def escalate_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket, note: str) -> Ticket:
     """The holder hands the ticket one tier up (facility → county → city → province → national)."""
     ticket = _locked(ticket)
     check_action(ticket, organisation, "escalate")
@@ -351,7 +443,8 @@ def escalate_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket
 
 
 @transaction.atomic
-def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") -> Ticket:
+def transfer_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket,
+                    to: Organisation | str, note: str = "") -> Ticket:
     """The holder hands the ticket to the organisation that can act (any bureau or facility code)."""
     note = _note(note)
     code = to.code if isinstance(to, Organisation) else to
@@ -373,7 +466,7 @@ def transfer_ticket(*, actor, organisation, ticket: Ticket, to, note: str = "") 
 
 
 @transaction.atomic
-def resolve_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+def resolve_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket, note: str) -> Ticket:
     ticket = _locked(ticket)
     check_action(ticket, organisation, "resolve")
     note = _need_note(note)
@@ -385,7 +478,7 @@ def resolve_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
 
 
 @transaction.atomic
-def reopen_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+def reopen_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket, note: str) -> Ticket:
     """The raiser is not satisfied: back to the last holder, with a fresh time limit."""
     ticket = _locked(ticket)
     check_action(ticket, organisation, "reopen")
@@ -401,7 +494,7 @@ def reopen_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
 
 
 @transaction.atomic
-def close_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
+def close_ticket(*, actor: User | None, organisation: Organisation | None, ticket: Ticket, note: str) -> Ticket:
     ticket = _locked(ticket)
     check_action(ticket, organisation, "close")
     note = _need_note(note)
@@ -412,7 +505,7 @@ def close_ticket(*, actor, organisation, ticket: Ticket, note: str) -> Ticket:
     return ticket
 
 
-ACTION_SERVICES = {
+ACTION_SERVICES: dict[str, Callable[..., Ticket]] = {
     "comment": comment_ticket, "escalate": escalate_ticket, "transfer": transfer_ticket,
     "resolve": resolve_ticket, "reopen": reopen_ticket, "close": close_ticket,
 }
@@ -420,37 +513,10 @@ ACTION_SERVICES = {
 
 # ---- time limits --------------------------------------------------------------------------------------
 
-@transaction.atomic
-def auto_escalate_ticket(*, ticket_id: int, now=None, rules: dict | None = None) -> bool:
-    """Escalate one overdue ticket one tier if its category says so, once per overdue period.
-
-    Returns whether it moved. A ticket already at national is only marked, so it is not tried again
-    until its due time changes. ``rules`` (from ``all_category_rules``) saves a query per ticket."""
-    now = now or timezone.now()
-    # the ticket row alone, then its holder: see ``_locked``
-    ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
-    if ticket is None or not ticket.is_overdue(now) or ticket.escalated_for_due_at == ticket.due_at:
-        return False
-    auto = (rules[ticket.category] if rules else category_rules(ticket.category))[1]
-    if not auto:
-        return False
-    overdue_since = ticket.due_at
-    target = parent_holder(ticket.holder)
-    ticket.escalated_for_due_at = overdue_since
-    if target is None:
-        ticket.save(update_fields=["escalated_for_due_at", "updated_at"])
-        return False
-    note = (f"超过办理时限（{timezone.localtime(overdue_since):%Y-%m-%d %H:%M}）未办结，"
-            f"由{ticket.holder.name}自动上报至{target.name}。")
-    _move(ticket, kind=EventKind.AUTO_ESCALATE, actor=None, organisation=None, target=target, note=note,
-          rules=rules)
-    return True
-
-
 ESCALATE_BATCH = 500
 
 
-def escalate_overdue(*, now=None, batch_size: int = ESCALATE_BATCH) -> dict:
+def escalate_overdue(*, now: dt.datetime | None = None, batch_size: int = ESCALATE_BATCH) -> dict[str, int]:
     """Escalate every overdue ticket whose category auto-escalates; safe to run again at once.
 
     Batch-wise: up to ``batch_size`` tickets per transaction (see ``_auto_escalate_batch``), each still with its
@@ -480,14 +546,15 @@ def escalate_overdue(*, now=None, batch_size: int = ESCALATE_BATCH) -> dict:
 
 
 @transaction.atomic
-def _auto_escalate_batch(pks, *, now, rules) -> int:
-    """``auto_escalate_ticket`` for many tickets in one transaction; returns how many moved.
+def _auto_escalate_batch(pks: list[int], *, now: dt.datetime, rules: Rules) -> int:
+    """Escalate the overdue tickets ``pks`` one tier in one transaction; returns how many moved.
 
-    The same guarantees, checked on rows locked FOR UPDATE (in id order, the ticket rows only): a ticket that
-    meanwhile was resolved, moved, taken or escalated by a concurrent run no longer matches the locked query
-    (PostgreSQL re-evaluates it on the new row version) and is left alone; ``escalated_for_due_at`` takes the
-    due time it was overdue for, so each overdue period escalates once. Writes are set-based: one UPDATE per
-    target organisation, and bulk inserts of the holdings, events and audit entries."""
+    Checked on rows locked FOR UPDATE (in id order, the ticket rows only): a ticket that meanwhile was resolved,
+    moved, taken or escalated by a concurrent run no longer matches the locked query (PostgreSQL re-evaluates it
+    on the new row version) and is left alone; ``escalated_for_due_at`` takes the due time it was overdue for, so
+    each overdue period escalates once, and a ticket already at national is only marked. Each ticket moved gets
+    its AUTO_ESCALATE event (no actor), holding and audit entry. Writes are set-based: one UPDATE per target
+    organisation, and bulk inserts of the holdings, events and audit entries."""
     from apps.core.models import AuditEntry
 
     auto_categories = [c for c, (_days, auto) in rules.items() if auto]
@@ -545,7 +612,8 @@ def _auto_escalate_batch(pks, *, now, rules) -> int:
 # ---- attachments --------------------------------------------------------------------------------------
 
 @transaction.atomic
-def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachment:
+def attach_file(*, actor: User | None, organisation: Organisation | None, ticket: Ticket,
+                upload: UploadedFile) -> TicketAttachment:
     """Attach an uploaded file (≤ 5 MB; pdf, jpg, png, xlsx, docx, checked by name and content).
 
     The name as sent is kept for display and download (one line of at most 200 characters, no control
@@ -584,6 +652,6 @@ def attach_file(*, actor, organisation, ticket: Ticket, upload) -> TicketAttachm
 
 __all__ = [
     "raise_ticket", "comment_ticket", "escalate_ticket", "transfer_ticket", "resolve_ticket", "reopen_ticket",
-    "close_ticket", "auto_escalate_ticket", "escalate_overdue", "attach_file", "allowed_actions",
-    "check_action", "can_see", "category_rules", "due_time", "parent_holder",
+    "close_ticket", "escalate_overdue", "attach_file", "allowed_actions", "check_action", "can_see",
+    "category_rules", "due_time", "parent_holder", "update_category_setting", "may_change_category_settings",
 ]

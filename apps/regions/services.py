@@ -108,7 +108,3 @@ def _bureau_name(region_name: str, level: str) -> str:
     if level == Level.NATIONAL:
         return "国家" + BUREAU_SUFFIX
     return region_name + BUREAU_SUFFIX
-
-
-def bureau_for(region_code: str) -> Organisation:
-    return Organisation.objects.get(code=region_code)

@@ -8,14 +8,13 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.coordination import selectors, services
+from apps.coordination.models import ACTIVE_STATUSES, Category, Status, Ticket
 from apps.core.api.mixins import ScopedQuerysetMixin
 from apps.core.api.pagination import CursorPagination
 from apps.core.errors import ValidationFailed
 from apps.core.inputs import text_error
-from apps.coordination import selectors, services
-from apps.coordination.models import ACTIVE_STATUSES, Category, Status, Ticket
 from apps.regions.models import Organisation, Tier
-from apps.regions.scope import scoped
 
 from .serializers import (
     NoteSerializer,
@@ -24,7 +23,6 @@ from .serializers import (
     TicketRaiseSerializer,
     TransferSerializer,
 )
-
 
 CODE_MAX = Organisation._meta.get_field("code").max_length  # a 6-digit region or a 12-character facility code
 NUMBER_MAX = Ticket._meta.get_field("number").max_length
@@ -130,22 +128,10 @@ class TicketViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         body = TicketRaiseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        org = self.organisation
-        settlement = registration = None
-        if data.get("settlement"):  # numbers are unique per facility: settlement_facility names it when needed
-            from apps.settlement.selectors import settlement_by_number
-
-            settlement = settlement_by_number(org, data["settlement"], data.get("settlement_facility"),
-                                              field="settlement")
-        if data.get("registration"):
-            from apps.registration.models import Registration
-
-            registration = scoped(Registration.objects.all(), org).filter(reference=data["registration"]).first()
-            if registration is None:
-                raise ValidationFailed(_("备案不存在或不在本机构管辖范围内。"), field="registration")
-        ticket = services.raise_ticket(actor=request.user, organisation=org, category=data["category"],
+        ticket = services.raise_ticket(actor=request.user, organisation=self.organisation, category=data["category"],
                                        title=data["title"], description=data["description"],
-                                       settlement=settlement, registration=registration)
+                                       settlement=data.get("settlement"), registration=data.get("registration"),
+                                       settlement_facility=data.get("settlement_facility"))
         return self._detail(ticket, status.HTTP_201_CREATED)
 
     def _act(self, request, name):
