@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_celery_beat",
     "apps.core",
     "apps.regions",
     "apps.accounts",
+    "apps.events",
     "apps.facilities",
     "apps.registration",
     "apps.settlement",
@@ -296,3 +298,40 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Exports: django-import-export's own escaping only drops one leading "=" and turns every cell into text; the
 # admin kernel neutralises every formula-like cell instead (apps.core.exports).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+
+# --- Operations engine (Celery, events, notifications, SMS, webhooks) ---
+# Jobs run on Celery. With no broker (the default, and scripts/start.sh) every task runs in-process right
+# after the transaction that asked for it commits; production sets CELERY_BROKER_URL=redis://127.0.0.1:6379/0
+# and runs `celery -A config worker` and `celery -A config beat` (README "Background jobs").
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False  # apps.events.queue logs a failed in-process task; the request goes on
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="yidi")
+CELERY_RESULT_BACKEND = None  # results live in the database rows the tasks write (events, deliveries, jobs)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another: tasks are idempotent
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING above (ID numbers masked in every handler)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A publish that cannot reach the broker gives up quickly (logged; the outbox sweeper sends it later)
+# rather than holding the web request that committed the change.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # the duties: apps/events/schedules.py
+
+# Webhooks (docs/api.md "Notifications and webhooks"): destinations must match one of these host patterns
+# (Django's ALLOWED_HOSTS syntax: "hooks.example.gov.cn", ".example.gov.cn" for a domain and its
+# subdomains); loopback is allowed as well when DEBUG is on. Deliveries time out after WEBHOOK_TIMEOUT
+# seconds, follow no redirects, and are retried with exponential backoff for WEBHOOK_RETRY_HOURS.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+
+# SMS to insured persons: "console" (log only, the default), "file" (one JSON line {"to","text","at"} per
+# message appended to YIDI_SMS_FILE) or the dotted path of a class with send(to, text). At most
+# YIDI_SMS_DAILY_LIMIT messages per phone number per day; the rest are logged as held back.
+YIDI_SMS_BACKEND = env.str("YIDI_SMS_BACKEND", default="console")
+YIDI_SMS_FILE = env.str("YIDI_SMS_FILE", default=str(BASE_DIR / "sms.jsonl"))
+YIDI_SMS_DAILY_LIMIT = env.int("YIDI_SMS_DAILY_LIMIT", default=5)

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core.views import api_root, healthz
 
-API_AREAS = ["regions", "facilities", "registration", "settlement", "coordination", "supervision"]
+API_AREAS = ["regions", "facilities", "registration", "settlement", "coordination", "supervision", "events"]
 
 api_v1 = [path("", api_root, name="api-root")]
 for area in API_AREAS:

@@ -11,7 +11,7 @@ from apps.regions.scope import org_of
 from .admin_guard import GuardedAdminMixin, guarded
 
 # Areas that contribute start-page panels through ``apps/<area>/dashboard.py: panels(request, org)``.
-DASHBOARD_AREAS = ["registration", "facilities", "settlement", "coordination", "supervision"]
+DASHBOARD_AREAS = ["registration", "facilities", "settlement", "coordination", "supervision", "events"]
 
 
 def dashboard_panels(request, org) -> list[dict]:

@@ -18,6 +18,7 @@ API_ENDPOINTS = {
     "regions": "region-list", "facilities": "facility-list", "coverage": "coverage",
     "registrations": "registration-list", "settlements": "settlement-list", "clearings": "clearing-list",
     "prepayments": "prepayment-list", "tickets": "ticket-list", "flags": "flag-list",
+    "notifications": "notification-list", "webhooks": "webhook-list",
 }
 
 
