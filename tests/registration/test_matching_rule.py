@@ -1,5 +1,6 @@
 """The one rule "which registration covers this treatment" (apps/registration/matching.py): its Python form and its
-SQL form agree on every person, day and county of a population built to hold each case."""
+SQL form agree on every person, day and county of a population built to hold each case, and ingest decides
+by it."""
 import datetime as dt
 import itertools
 
@@ -7,10 +8,15 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from apps.regions.models import Organisation
 from apps.registration import matching
 from apps.registration.models import RegistrationEvent
 from apps.registration.services import cancel_registration
+from apps.settlement.models import Settlement
+from apps.settlement.services import ingest_settlements
+from tests.facilities.factories import FacilityFactory
 from tests.registration.factories import InsuredPersonFactory, RegistrationFactory
+from tests.settlement.factories import settlement_payload
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -205,3 +211,23 @@ def test_the_cancellation_day_is_the_bureaus_local_day_whatever_time_zone_is_act
     with timezone.override("UTC"):
         assert matching.covering_registration(person.id_number, "320508", D(2026, 5, 16)) is not None
         assert matching.covering_registration(person.id_number, "320508", D(2026, 5, 17)) is None
+
+
+# --- the two callers ---------------------------------------------------------------------------------------------
+
+def test_ingest_matches_each_settlement_to_the_registration_the_rule_chooses():
+    people = population()
+    facilities = {county: FacilityFactory(county=county) for county in COUNTIES}
+    keys = [(p, county, day) for p, county, day in grid(people) if day <= TODAY - dt.timedelta(days=1)]
+    bodies = [settlement_payload(number=f"JS-MATCH-{i:05d}", id_number=p.id_number, name=p.name,
+                                 facility=facilities[county].code, service_start=day.isoformat(),
+                                 service_end=day.isoformat(), settled_at=local(day, 18).isoformat())
+              for i, (p, county, day) in enumerate(keys)]
+    national = Organisation.objects.get(code="000000")
+    outcomes = [o for i in range(0, len(bodies), 1000)
+                for o in ingest_settlements(actor=None, organisation=national, items=bodies[i:i + 1000])]
+    assert {o.outcome for o in outcomes} == {"created"}
+    stored = dict(Settlement.objects.values_list("number", "registration_id"))
+    expected = python_answers([(p.id_number, county, day) for p, county, day in keys])
+    assert {b["number"]: stored[b["number"]] for b in bodies} == {
+        b["number"]: expected[(p.id_number, county, day)] for b, (p, county, day) in zip(bodies, keys, strict=True)}
