@@ -231,3 +231,26 @@ def test_ingest_matches_each_settlement_to_the_registration_the_rule_chooses():
     expected = python_answers([(p.id_number, county, day) for p, county, day in keys])
     assert {b["number"]: stored[b["number"]] for b in bodies} == {
         b["number"]: expected[(p.id_number, county, day)] for b, (p, county, day) in zip(bodies, keys, strict=True)}
+
+
+def test_ingest_a_cancelled_registration_covers_up_to_its_cancellation_and_an_emergency_one_under_review_covers():
+    """The two cases ingest answered differently before: a cancelled registration used to cover every day up to
+    its end date (after the cancellation too), an emergency 补办 awaiting review used to cover nothing."""
+    hospital = FacilityFactory(county="320508")
+    week_ago = TODAY - dt.timedelta(days=7)
+    cancelled = cancelled_at(temporary(InsuredPersonFactory(), destination="320500", category="referral",
+                                       start_date=TODAY - dt.timedelta(days=30), end_date=TODAY + dt.timedelta(days=150)),
+                             local(week_ago, 16))
+    emergency = temporary(InsuredPersonFactory(), destination="320000", category="emergency", status="submitted",
+                          start_date=TODAY - dt.timedelta(days=3), end_date=TODAY + dt.timedelta(days=180),
+                          retroactive_reason="急诊入院后补办")
+
+    def visit(registration, day):
+        return settlement_payload(id_number=registration.person.id_number, facility=hospital.code,
+                                  service_start=day.isoformat(), service_end=day.isoformat(),
+                                  settled_at=local(day, 18).isoformat())
+
+    days = [week_ago - dt.timedelta(days=1), week_ago, week_ago + dt.timedelta(days=1)]
+    bodies = [visit(cancelled, day) for day in days] + [visit(emergency, TODAY - dt.timedelta(days=3))]
+    outcomes = ingest_settlements(actor=None, organisation=Organisation.objects.get(code="000000"), items=bodies)
+    assert [o.settlement.registration_id for o in outcomes] == [cancelled.pk, cancelled.pk, None, emergency.pk]
