@@ -1,6 +1,6 @@
 """The one rule "which registration covers this treatment" (apps/registration/matching.py): its Python form and its
-SQL form agree on every person, day and county of a population built to hold each case, and ingest decides
-by it."""
+SQL form agree on every person, day and county of a population built to hold each case, and ingest and the
+supervision scan both decide by it."""
 import datetime as dt
 import itertools
 
@@ -8,15 +8,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.regions.models import Organisation
+from apps.regions.models import Organisation, Region
 from apps.registration import matching
 from apps.registration.models import RegistrationEvent
 from apps.registration.services import cancel_registration
 from apps.settlement.models import Settlement
 from apps.settlement.services import ingest_settlements
+from apps.supervision.models import Flag, Rule
+from apps.supervision.rules import run_rule
 from tests.facilities.factories import FacilityFactory
 from tests.registration.factories import InsuredPersonFactory, RegistrationFactory
-from tests.settlement.factories import settlement_payload
+from tests.settlement.factories import SettlementFactory, settlement_payload
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -254,3 +256,39 @@ def test_ingest_a_cancelled_registration_covers_up_to_its_cancellation_and_an_em
     bodies = [visit(cancelled, day) for day in days] + [visit(emergency, TODAY - dt.timedelta(days=3))]
     outcomes = ingest_settlements(actor=None, organisation=Organisation.objects.get(code="000000"), items=bodies)
     assert [o.settlement.registration_id for o in outcomes] == [cancelled.pk, cancelled.pk, None, emergency.pk]
+
+def test_the_supervision_scan_flags_exactly_the_treatment_no_registration_covers():
+    people = population()
+    facilities = {county: FacilityFactory(county=county) for county in COUNTIES}
+    insured = Region.objects.get(code="310115")
+    made = [SettlementFactory.build(id_number=p.id_number, name=p.name, insured_region=insured,
+                                    facility=facilities[county], treatment_region=facilities[county].region,
+                                    service_start=day, registration=None)
+            for p, county, day in grid(people)]
+    Settlement.objects.bulk_create(made)
+    flags_before = Flag.objects.count()
+    run_rule(Rule.objects.get(code="NO_REGISTRATION"))
+    flagged = set(Flag.objects.filter(rule_id="NO_REGISTRATION").values_list("settlement_id", flat=True))
+    expected = python_answers([(s.id_number, s.treatment_region_id, s.service_start) for s in made])
+    assert flags_before == 0
+    assert flagged == {s.pk for s in made if expected[(s.id_number, s.treatment_region_id, s.service_start)] is None}
+
+
+def test_the_scan_asks_the_rule_again_rather_than_trusting_the_match_made_at_ingest():
+    """A 补办 registration made after the settlement was reported still covers it; an emergency registration
+    for another province does not excuse treatment here; one cancelled before the visit does not cover it."""
+    suzhou = FacilityFactory(county="320508")
+    later, elsewhere, cancelled = InsuredPersonFactory(), InsuredPersonFactory(), InsuredPersonFactory()
+    visits = {who: SettlementFactory(id_number=p.id_number, name=p.name, facility=suzhou, service_start=D(2026, 5, 20),
+                                     registration=None)
+              for who, p in [("later", later), ("elsewhere", elsewhere), ("cancelled", cancelled)]}
+    temporary(later, destination="320500", category="referral", start_date=D(2026, 5, 18),  # made after the visit
+              retroactive_reason="入院后补办")
+    temporary(elsewhere, destination="330000", category="emergency", retroactive_reason="急诊入院后补办")
+    visits["cancelled"].registration = cancelled_at(temporary(cancelled, destination="320500"),
+                                                    local(D(2026, 5, 19), 17))
+    visits["cancelled"].save(update_fields=["registration"])
+    run_rule(Rule.objects.get(code="NO_REGISTRATION"))
+    flags = dict(Flag.objects.filter(rule_id="NO_REGISTRATION").values_list("settlement_id", "detail__reason"))
+    assert flags == {visits["elsewhere"].pk: "no_registration",
+                     visits["cancelled"].pk: "registration_not_approved"}
