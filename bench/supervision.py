@@ -112,13 +112,15 @@ def generate(rows: int):
                JOIN (SELECT row_number() OVER (ORDER BY code) - 1 AS n, code, pooling_area_id FROM regions_region
                      WHERE level = 'county' AND substr(code, 1, 2) IN ('31', '11', '33')) ins
                  ON ins.n = g %% 40 ORDER BY g""")
+        # each to the province of the one facility the person's visits go to (see the settlements below)
         insert_select(c, Registration, {
             "reference": "'BB' || lpad(p.id::text, 10, '0')", "person_id": "p.id",
             "insured_region_id": "p.insured_region_id", "insured_pooling_area_id": "p.insured_pooling_area_id",
-            "category": "'long_term_resident'", "destination_region_id": "'320000'", "scope": "'cross_province'",
-            "start_date": "DATE '2024-01-01'", "commitment_signed": "true", "channel": "'api'",
-            "status": "'approved'",
-        }, "FROM registration_insuredperson p ORDER BY p.id")
+            "category": "'long_term_resident'", "destination_region_id": "substr(f.region_id, 1, 2) || '0000'",
+            "scope": "'cross_province'", "start_date": "DATE '2024-01-01'", "commitment_signed": "true",
+            "channel": "'api'", "status": "'approved'",
+        }, f"""FROM registration_insuredperson p
+               JOIN bench_fac f ON f.n = ((p.id - 1) * 31) %% {n_fac} ORDER BY p.id""")
         print(f"  {n_fac} facilities, {people} people and registrations: {time.monotonic() - t:.1f}s")
 
         t = time.monotonic()
@@ -191,8 +193,10 @@ def plant(c, Settlement, SettlementItem, people) -> dict:
     c.execute(f"INSERT INTO {SettlementItem._meta.db_table} (settlement_id, code, name, category, quantity, "
               f"unit_price, amount, days_supply) SELECT s.id, 'XC01', '缬沙坦胶囊', 'drug', 4, 30, 120, 120 "
               f"FROM {S} s WHERE s.id > %s", [last])
-    c.execute(f"UPDATE {S} SET registration_id = NULL WHERE id %% 1999 = 3", [])
-    out["no_registration"] = c.rowcount
+    before = "DATE '2023-12-01' + CAST(s.id %% 28 AS INTEGER)"  # a visit before the registration began (2024-01-01)
+    out["no_registration"] = clone(c, Settlement, {
+        "number": "'U' || s.number", "registration_id": "NULL", "service_start": before, "service_end": before,
+    }, "s.visit_type = 'outpatient' AND s.id %% 1999 = 3")
     c.execute(f"UPDATE {S} SET total_amount = 40000, eligible_amount = 36000, fund_paid = 24000, "
               f"cash_paid = 16000 WHERE visit_type = 'inpatient' AND id %% 1999 = 7", [])
     out["large_inpatient"] = c.rowcount

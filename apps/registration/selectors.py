@@ -8,7 +8,7 @@ from apps.core import idnumbers
 from apps.regions.models import Organisation, Region, subtree_q
 from apps.regions.scope import scoped
 
-from .models import Registration, Status
+from .models import Registration
 
 
 def registrations_for(org: Organisation | None) -> QuerySet:
@@ -48,15 +48,3 @@ def lookup_status(reference: str, id_number: str) -> Registration | None:
             .only("reference", "status", "start_date", "end_date", "category", "status_reason", "person__id_number")
             .first())
 
-
-def valid_registration_for(id_number: str, treatment_region_code: str, day: dt.date) -> Registration | None:
-    """The approved (or expired but then valid) registration covering treatment in ``treatment_region_code``
-    (a county or city) on ``day`` for this person, if any; for matching settlements."""
-    province = treatment_region_code[:2] + "0000"
-    city = treatment_region_code[:4] + "00"
-    return (
-        Registration.objects.filter(person__id_number=idnumbers.normalise(id_number),
-                                    destination_region__in=[province, city],
-                                    status__in=[Status.APPROVED, Status.EXPIRED])
-        .filter(valid_on_q(day)).order_by("-start_date").first()
-    )

@@ -18,7 +18,8 @@ from apps.core.money import ZERO, money
 from apps.facilities.models import Facility, FacilityStatus
 from apps.regions.models import Region, Tier
 from apps.regions.scope import covers_region, scoped
-from apps.registration.models import InsuredPerson, Registration
+from apps.registration.matching import candidates_for, covering_registration
+from apps.registration.models import InsuredPerson
 
 from . import clearing as clearing_sql
 from .ingest import Messages, content_hash, parse_settlement
@@ -35,8 +36,6 @@ try:  # COPY raises the driver's own error, not Django's wrapper
     _UNIQUE_ERRORS = (IntegrityError, _DriverIntegrityError)
 except ImportError:  # pragma: no cover - SQLite-only installs
     _UNIQUE_ERRORS = (IntegrityError,)
-MATCHING_STATUSES = ("approved", "expired", "cancelled")
-LONG_TERM = frozenset({"retiree_relocated", "long_term_resident", "stationed_worker"})
 # Messages go to partners in the request's language (Chinese by default, English with Accept-Language: en).
 # Per-item ones are msgids translated by ingest.Messages only when an item fails (once per language and message).
 SUSPENDED = gettext_noop("该定点医药机构已暂停跨省直接结算服务，不能上报新的结算。")
@@ -250,11 +249,7 @@ def _judged(prior: Settlement, number: str, content_hash: str) -> Outcome:
 def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
     ids = {c["id_number"] for c in fresh.values()}
     persons = dict(InsuredPerson.objects.filter(id_number__in=ids).values_list("id_number", "insurance_type"))
-    registrations: dict[str, list[dict]] = {}
-    for r in (Registration.objects.filter(person__id_number__in=ids, status__in=MATCHING_STATUSES)
-              .values("id", "reference", "category", "destination_region_id", "start_date", "end_date", "status",
-                      "person__id_number", "person__insurance_type")):
-        registrations.setdefault(r["person__id_number"], []).append(r)
+    registrations = candidates_for(ids)  # the batch's persons' registrations, one query
     book = PolicyBook({_pooling_cache.get(c["insured_region"]) for c in fresh.values()})
     year_use = year_use_for((c["id_number"], c["service_start"].year, c["visit_type"]) for c in fresh.values())
 
@@ -265,9 +260,9 @@ def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
     rows = {}
     for i, c in fresh.items():
         facility = c["facility_obj"]
-        registration = _match_registration(registrations.get(c["id_number"], ()), c["service_start"],
-                                           facility.region_id)
-        insurance_type = (registration or {}).get("person__insurance_type") or persons.get(c["id_number"]) \
+        registration = covering_registration(registrations.get(c["id_number"], ()), facility.region_id,
+                                             c["service_start"])
+        insurance_type = (registration and registration.insurance_type) or persons.get(c["id_number"]) \
             or "employee"
         pooling_area = _pooling_cache.get(c["insured_region"])
         policy = book.find(pooling_area, insurance_type, c["visit_type"], c["service_start"])
@@ -277,7 +272,7 @@ def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
             use = year_use.setdefault(key, YearUse())
             payment = expected_payment(
                 policy, eligible=c["eligible_amount"], facility_level=facility.level,
-                registered=registration is not None, category=(registration or {}).get("category"), year_use=use,
+                registered=registration is not None, category=registration and registration.category, year_use=use,
             )
             expected, deductible = payment.expected, payment.deductible_applied
             use.deductible_used += deductible
@@ -291,7 +286,7 @@ def _build_rows(fresh: dict[int, dict], organisation) -> dict[int, Settlement]:
             service_start=c["service_start"], service_end=c["service_end"],
             total_amount=c["total_amount"], eligible_amount=c["eligible_amount"], fund_paid=c["fund_paid"],
             account_paid=c["account_paid"], cash_paid=c["cash_paid"], settled_at=c["settled_at"],
-            registration_id=registration["id"] if registration else None, expected_fund_paid=expected,
+            registration_id=registration.id if registration else None, expected_fund_paid=expected,
             deductible_applied=deductible, policy_id=policy.pk if policy else None, content_hash=c["hash"],
             reported_by_id=organisation.pk if organisation else None,
             clearing_period=open_months.first_open(pair, settled_month),
@@ -310,27 +305,6 @@ def _new_settlement(**values) -> Settlement:
     """A new Settlement built through Django's positional fast path (a bulk builds a thousand of them)."""
     values = {**_BLANK, **values}
     return Settlement(*[values[a] for a in _ATTNAMES])
-
-
-def _match_registration(candidates, on: dt.date, treatment_region: str) -> dict | None:
-    """The registration valid on ``on`` whose destination contains the treatment region; long-term first.
-
-    Valid on that day counts, whatever happened since: an expired registration covered the days before it
-    ended; a cancelled one covers the days up to its recorded end date (one cancelled with no end date is
-    not relied on). An ``emergency`` registration — usually made retroactively (补办) after admission — is
-    how emergency treatment shows as registered (视同已备案)."""
-    best = None
-    for r in candidates:
-        if r["status"] == "cancelled" and r["end_date"] is None:
-            continue
-        if not (r["start_date"] <= on and (r["end_date"] is None or on <= r["end_date"])):
-            continue
-        if not treatment_region.startswith(_destination_prefix(r["destination_region_id"])):
-            continue
-        rank = (r["category"] in LONG_TERM, r["start_date"])
-        if best is None or rank > best[0]:
-            best = (rank, r)
-    return best[1] if best else None
 
 
 INSERT_ROUNDS = 3

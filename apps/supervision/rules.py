@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from apps.registration.matching import covering_exists_sql
+
 S = "settlement_settlement"
 ITEM = "settlement_settlementitem"
 
@@ -109,11 +111,16 @@ def _dec(params: dict, key: str, default) -> Decimal:
 # --- the rules --------------------------------------------------------------------------------------------------
 
 def no_registration(d: Dialect, p: dict, since) -> Built:
-    """No valid matched registration, unless it was emergency care (视同已备案).
+    """No registration covers the treatment, unless it was emergency care (视同已备案).
 
-    Emergency is recognised from the data in two ways: the person has an emergency registration (异地急诊抢救,
-    also one made afterwards, 补办) covering the day, or the settlement carries an emergency service item
-    (``emergency_item_codes``, e.g. 急诊诊查费)."""
+    "Covers" is the registration area's one rule (``apps/registration/matching.py``, the rule ingest matches
+    by), asked again at scan time over all the person's registrations: an emergency registration (异地急诊抢救,
+    also one made afterwards, 补办, still under review) covers like any other. Emergency care is also recognised
+    from the settlement itself: it carries an emergency service item (``emergency_item_codes``, e.g. 急诊诊查费).
+    The evidence names the registration the settlement was matched to at ingest, if any."""
+    vendor = "postgresql" if d.pg else "sqlite"
+    covered = covering_exists_sql(id_number="s.id_number", region="s.treatment_region_id", day="s.service_start",
+                                  vendor=vendor)
     sql = f"""
     SELECT s.id AS sid, '' AS ekey, 1 AS score,
            {d.json(reason="CASE WHEN r.id IS NULL THEN 'no_registration' "
@@ -123,14 +130,7 @@ def no_registration(d: Dialect, p: dict, since) -> Built:
                    service_start="s.service_start", fund_paid=d.money("s.fund_paid"))} AS detail
     FROM {S} s LEFT JOIN registration_registration r ON r.id = s.registration_id
     WHERE {_live("s")} AND {_new("s", since)}
-      AND (r.id IS NULL OR r.status NOT IN ('approved', 'expired') OR s.service_start < r.start_date
-           OR (r.end_date IS NOT NULL AND s.service_start > r.end_date))
-      AND NOT EXISTS (
-          SELECT 1 FROM registration_registration e
-          JOIN registration_insuredperson pe ON pe.id = e.person_id
-          WHERE pe.id_number = s.id_number AND e.category = 'emergency'
-            AND e.status IN ('submitted', 'approved', 'expired')
-            AND e.start_date <= s.service_start AND (e.end_date IS NULL OR e.end_date >= s.service_start))
+      AND NOT {covered}
       AND NOT EXISTS (
           SELECT 1 FROM {ITEM} ei WHERE ei.settlement_id = s.id AND ei.code IN {d.in_list("emergency_codes")})
     """

@@ -116,13 +116,3 @@ def test_the_public_form_stays_chinese_for_an_english_browser(client):
     page = client.post("/registration/", data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "参保统筹区" in page
 
-
-def test_settlement_matching_finds_the_registration_valid_for_the_treatment_place_and_day():
-    from apps.registration.selectors import valid_registration_for
-
-    to_suzhou = RegistrationFactory(destination="320500", category="referral", start_date=TODAY,
-                                    end_date=TODAY + dt.timedelta(days=180))
-    person = to_suzhou.person.id_number
-    assert valid_registration_for(person, "320508", TODAY) == to_suzhou          # a county of the destination city
-    assert valid_registration_for(person, "320205", TODAY) is None               # another city
-    assert valid_registration_for(person, "320508", TODAY - dt.timedelta(days=1)) is None  # before it starts
