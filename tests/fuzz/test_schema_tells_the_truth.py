@@ -56,7 +56,7 @@ def test_an_object_in_the_path_or_a_page_means_404_and_an_action_on_it_409(schem
     assert "404" not in responses[("post", "/api/v1/registrations/")]
     assert "409" not in responses[("post", "/api/v1/tickets/")]
     # what a view documents itself is kept: the settlement's own 409 description
-    assert responses[("post", "/api/v1/settlements/")]["409"]["description"] == "同一编号、内容不同"
+    assert responses[("post", "/api/v1/settlements/")]["409"]["description"] == "同一机构已用该编号上报了内容不同的结算"
 
 
 def test_the_error_body_admits_both_shapes_the_api_answers(schema):
